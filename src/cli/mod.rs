@@ -1,0 +1,135 @@
+//! The command line: clap definitions and dispatch to the console, the agent and the verbs.
+//!
+//! Exit codes: 0 success, 1 failure, 2 bad usage or a broken configuration file, 3 the agent
+//! is not running (`station agent status`), as `systemctl status` does.
+
+pub mod agent_ctl;
+pub mod completions;
+pub mod config_cmd;
+pub mod output;
+pub mod status;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::file::MAX_SIMULATED_GPUS;
+
+/// A keyboard console for GPU workstations: live telemetry, jobs and shells, here or over SSH.
+///
+/// Run without a command to open the console on this machine (the agent is started when it is
+/// not running).
+#[derive(Debug, Parser)]
+#[command(
+    name = "station",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub console: ConsoleArgs,
+}
+
+/// Options of the console (`station` with no command).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConsoleArgs {
+    /// When the console has to start the agent, start it with N simulated GPUs (labelled
+    /// SIMULATED); for demos and tests.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_SIMULATED_GPUS)))]
+    pub simulate_gpus: Option<u32>,
+    /// Colour theme for this run (overrides `theme` in config.toml).
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the per-instance agent daemon, or control it (`agent status`, `agent stop`).
+    Agent(AgentArgs),
+    /// Print the instance summary and one telemetry sample.
+    Status(StatusArgs),
+    /// Check or locate the configuration files.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `station agent`: without a subcommand, start the agent (detached unless `--foreground`).
+#[derive(Debug, Clone, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AgentArgs {
+    #[command(subcommand)]
+    pub action: Option<AgentAction>,
+    /// Stay in the foreground (for systemd and other service managers).
+    #[arg(long)]
+    pub foreground: bool,
+    /// Join stdin/stdout to the local agent's socket, starting the agent if needed; this is
+    /// what the console runs on remote hosts over SSH.
+    #[arg(long, conflicts_with = "foreground")]
+    pub stdio: bool,
+    /// Serve N simulated GPUs (labelled SIMULATED) instead of asking NVML.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_SIMULATED_GPUS)))]
+    pub simulate_gpus: Option<u32>,
+    /// Milliseconds between telemetry samples (250–60000; default from config.toml, else 1000).
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(250..=60_000))]
+    pub sample_interval: Option<u32>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AgentAction {
+    /// Say whether the agent runs, with its pid, version, socket and log.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop the running agent and wait until it has exited.
+    Stop,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// How many processes to list (sorted by CPU).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub processes: u32,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ConfigCommand {
+    /// Load config.toml, the selected theme and keymap, and report every problem.
+    Check,
+    /// Print where Station reads and writes its files.
+    Path {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs what the command line asked for and turns the outcome into an exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        None => crate::tui::run(cli.console),
+        Some(Command::Agent(args)) => agent_ctl::run(args),
+        Some(Command::Status(args)) => status::run(&args),
+        Some(Command::Config(command)) => config_cmd::run(&command),
+        Some(Command::Completions { shell }) => completions::run(shell),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            output::print_error(&error);
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! A typed connection to an agent, over any byte stream.

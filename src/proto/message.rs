@@ -1,0 +1,183 @@
+//! The messages clients and the agent exchange.
+//!
+//! A client frame is a JSON object with a request `id` and a `type`:
+//! `{"id":1,"type":"hello","protocol_version":1,"station_version":"0.1.0","client":"console"}`.
+//! The agent answers each request with exactly one `response` or `error` carrying the same id,
+//! and pushes `event`s for the subscriptions a client holds.
+
+use serde::{Deserialize, Serialize};
+
+use super::telemetry::{History, HostInfo, ProcessQuery, Sample};
+
+/// One frame from a client: the request id and what it asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientFrame {
+    pub id: u64,
+    #[serde(flatten)]
+    pub msg: ClientMsg,
+}
+
+/// Everything a client can ask of the agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// Must be the first message on a connection.
+    Hello {
+        protocol_version: u32,
+        station_version: String,
+        /// Who is asking, for the agent's log ("console", "cli", "stdio-bridge").
+        client: String,
+    },
+    /// Liveness check; answered with `Pong`.
+    Ping,
+    /// The instance summary and the newest sample.
+    Status {
+        #[serde(default)]
+        processes: ProcessQuery,
+    },
+    /// Who the agent is: pid, version, paths, clients.
+    AgentInfo,
+    /// Start receiving a telemetry event per tick; answered with a snapshot that includes the
+    /// history, so graphs are full at once. Subscribing again replaces the process query.
+    SubscribeTelemetry { processes: ProcessQuery },
+    /// Stop a subscription.
+    Unsubscribe { subscription: u64 },
+    /// Ask the agent to exit (what `station agent stop` sends).
+    Shutdown,
+}
+
+impl ClientMsg {
+    /// The `type` string of this message, for logs and errors.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientMsg::Hello { .. } => "hello",
+            ClientMsg::Ping => "ping",
+            ClientMsg::Status { .. } => "status",
+            ClientMsg::AgentInfo => "agent_info",
+            ClientMsg::SubscribeTelemetry { .. } => "subscribe_telemetry",
+            ClientMsg::Unsubscribe { .. } => "unsubscribe",
+            ClientMsg::Shutdown => "shutdown",
+        }
+    }
+}
+
+/// One frame from the agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// The answer to a request.
+    Response { id: u64, body: Response },
+    /// A request failed, or a frame could not be read. `id` is absent when the frame was too
+    /// broken to carry one.
+    Error {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
+        code: ErrorCode,
+        message: String,
+    },
+    /// Pushed for a subscription.
+    Event { subscription: u64, body: Event },
+}
+
+/// Successful answers, one variant per request kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Response {
+    Ready(Ready),
+    Pong,
+    Status(Box<StatusReport>),
+    AgentInfo(AgentInfo),
+    Subscribed {
+        subscription: u64,
+        snapshot: Box<TelemetrySnapshot>,
+    },
+    Unsubscribed {
+        subscription: u64,
+    },
+    ShuttingDown,
+}
+
+/// The agent's answer to `Hello`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ready {
+    pub protocol_version: u32,
+    pub station_version: String,
+    pub agent_pid: u32,
+    pub host: HostInfo,
+}
+
+/// Pushed data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    Telemetry(Box<Sample>),
+    /// Something the user should see (the agent is stopping, a source failed, …).
+    Notice {
+        level: NoticeLevel,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+/// Why a request or frame failed; stable names a script can match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame was not valid JSON, or not a JSON object of the expected shape.
+    BadFrame,
+    /// The frame's `type` is not one this agent knows.
+    UnknownMessage,
+    /// The frame is longer than the maximum; the connection is closed.
+    FrameTooLarge,
+    /// A request came before `hello`.
+    NotReady,
+    /// Client and agent speak different protocol versions.
+    VersionMismatch,
+    /// The connecting user is not the agent's owner.
+    PermissionDenied,
+    /// The request names something that does not exist (e.g. a subscription id).
+    NotFound,
+    /// The agent failed while serving the request.
+    Internal,
+}
+
+/// `station status`: the instance summary and one sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusReport {
+    pub host: HostInfo,
+    pub agent: AgentInfo,
+    /// `None` until the agent has taken its first sample.
+    pub sample: Option<Sample>,
+}
+
+/// Facts about the running agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentInfo {
+    pub pid: u32,
+    pub station_version: String,
+    pub protocol_version: u32,
+    /// When the agent started, seconds since the Unix epoch.
+    pub started_at: u64,
+    pub socket: String,
+    pub log_file: String,
+    pub sample_interval_ms: u32,
+    /// Clients connected right now, this one included.
+    pub clients: u32,
+    /// True when the agent serves simulated GPUs.
+    pub simulated_gpus: bool,
+}
+
+/// What a telemetry subscription starts with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TelemetrySnapshot {
+    pub host: HostInfo,
+    pub latest: Option<Sample>,
+    pub history: History,
+}

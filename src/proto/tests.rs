@@ -1,0 +1,1 @@
+//! Protocol tests: round trips and hostile frames.
