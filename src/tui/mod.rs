@@ -1,5 +1,7 @@
 //! The console: a full-screen dashboard of one instance.
 
+pub mod keymap;
+pub mod problems;
 pub mod theme;
 
 use std::process::ExitCode;
