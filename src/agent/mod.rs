@@ -1,9 +1,146 @@
 //! The agent: the per-instance daemon that owns telemetry (and, later, jobs and power).
 //!
 //! - [`telemetry`]: what is measured each tick.
-//! - `sampler`: the thread that runs the collector, keeps history and publishes samples.
-//! - `server`, `session`: the socket, the peer-uid check and one task per client.
-//! - `lifecycle`: pidfile lock, stale sockets, detaching, signals.
-//! - `stdio`: `station agent --stdio`, the bridge SSH sessions run.
+//! - [`sampler`]: the thread that runs the collector, keeps history and publishes samples.
+//! - [`server`], [`session`]: the socket, the peer-uid check, and one task per client.
+//! - [`lifecycle`]: pidfile lock, stale sockets.
+//! - [`detach`]: `station agent` without `--foreground`: start the daemon in its own session.
+//!
+//! Start-up order: read config → take the pidfile lock (a second agent stops here with
+//! "already running (pid N)") → open the log → start sampling → bind the socket → serve until
+//! SIGTERM, SIGINT, SIGHUP or a `shutdown` request → remove the socket and the pidfile.
 
+pub mod detach;
+pub mod lifecycle;
+pub mod sampler;
+pub mod server;
+pub mod session;
 pub mod telemetry;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use tokio::signal::unix::{SignalKind, signal};
+
+use self::lifecycle::{LockError, PidLock, SocketPath};
+use self::sampler::Sampler;
+use self::server::AgentState;
+use self::telemetry::CollectorOptions;
+use crate::config::{Config, Paths, ensure_private_dir};
+use crate::proto::{AgentInfo, PROTOCOL_VERSION, STATION_VERSION};
+
+/// Set in the environment of a daemon started by [`detach`], which then drops its inherited
+/// stderr once it listens.
+pub const DETACHED_ENV: &str = "STATION_AGENT_DETACHED";
+
+/// Command-line overrides of `[agent]` in config.toml.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentOverrides {
+    pub simulate_gpus: Option<u32>,
+    pub sample_interval_ms: Option<u32>,
+}
+
+/// How long running sessions get to say goodbye when the agent stops.
+const GOODBYE_GRACE: Duration = Duration::from_secs(1);
+
+/// Runs the agent in this process until it is told to stop.
+pub fn run_foreground(paths: &Paths, overrides: &AgentOverrides) -> anyhow::Result<ExitCode> {
+    let config = match Config::load(&paths.config_file()) {
+        Ok(config) => config,
+        Err(problem) => {
+            eprintln!("{problem}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let options = CollectorOptions {
+        interval_ms: overrides
+            .sample_interval_ms
+            .unwrap_or(config.agent.sample_interval_ms),
+        simulate_gpus: overrides
+            .simulate_gpus
+            .unwrap_or(config.agent.simulate_gpus),
+        ..CollectorOptions::default()
+    };
+    ensure_private_dir(&paths.runtime_dir).with_context(|| {
+        format!(
+            "cannot use the runtime folder {}",
+            paths.runtime_dir.display()
+        )
+    })?;
+    let lock = match PidLock::acquire(&paths.pidfile()) {
+        Ok(lock) => lock,
+        Err(error @ LockError::AlreadyRunning { .. }) => {
+            eprintln!("station agent: {error}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let _log = crate::logging::init(&paths.agent_log())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let result = runtime.block_on(serve_until_stopped(paths, options));
+    if let Err(error) = &result {
+        tracing::error!("agent failed: {error:#}");
+    }
+    drop(lock);
+    result.map(|()| ExitCode::SUCCESS)
+}
+
+async fn serve_until_stopped(paths: &Paths, options: CollectorOptions) -> anyhow::Result<()> {
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let sampler = Sampler::start(options.clone()).context("cannot start the sampler thread")?;
+    let socket = paths.socket();
+    let (listener, found) = lifecycle::bind_socket(&socket)
+        .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    if found == SocketPath::ReplacedStale {
+        tracing::info!(socket = %socket.display(), "replaced a stale socket left by an agent that is gone");
+    }
+    let info = AgentInfo {
+        pid: std::process::id(),
+        station_version: STATION_VERSION.to_owned(),
+        protocol_version: PROTOCOL_VERSION,
+        started_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        socket: socket.display().to_string(),
+        log_file: paths.agent_log().display().to_string(),
+        sample_interval_ms: options.interval_ms,
+        clients: 0,
+        simulated_gpus: options.simulate_gpus > 0,
+    };
+    let state = Arc::new(AgentState::new(
+        sampler,
+        info,
+        nix::unistd::geteuid().as_raw(),
+    ));
+    if std::env::var_os(DETACHED_ENV).is_some() {
+        detach::drop_inherited_stdio();
+    }
+    tracing::info!(
+        pid = std::process::id(),
+        socket = %socket.display(),
+        interval_ms = options.interval_ms,
+        simulated_gpus = options.simulate_gpus,
+        "agent started"
+    );
+    let server = tokio::spawn(server::serve(listener, Arc::clone(&state)));
+    tokio::select! {
+        _ = terminate.recv() => tracing::info!("SIGTERM: stopping"),
+        _ = interrupt.recv() => tracing::info!("SIGINT: stopping"),
+        _ = hangup.recv() => tracing::info!("SIGHUP: stopping"),
+        () = state.shutdown.cancelled() => {}
+    }
+    state.shutdown.cancel();
+    lifecycle::remove_socket(&socket);
+    if let Ok(sessions) = server.await {
+        let _ = tokio::time::timeout(GOODBYE_GRACE, sessions.wait()).await;
+    }
+    tracing::info!("agent stopped");
+    Ok(())
+}

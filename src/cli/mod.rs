@@ -133,3 +133,15 @@ pub fn run(cli: Cli) -> ExitCode {
         }
     }
 }
+
+/// Runs `future` on a single-threaded runtime, as every verb's I/O does. Work still blocked
+/// when it finishes (a read of stdin, say) is abandoned rather than waited for.
+pub fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    let output = runtime.block_on(future);
+    runtime.shutdown_background();
+    Ok(output)
+}

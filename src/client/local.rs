@@ -18,9 +18,19 @@ pub async fn connect(
     client_name: &str,
     autostart: &Autostart,
 ) -> Result<Client, ClientError> {
+    let stream = connect_stream(paths, autostart).await?;
+    Client::handshake(stream, client_name).await
+}
+
+/// Opens the agent's socket (starting the agent when allowed) without saying hello; what the
+/// stdio bridge relays.
+pub async fn connect_stream(
+    paths: &Paths,
+    autostart: &Autostart,
+) -> Result<UnixStream, ClientError> {
     let socket = paths.socket();
     match UnixStream::connect(&socket).await {
-        Ok(stream) => return Client::handshake(stream, client_name).await,
+        Ok(stream) => return Ok(stream),
         Err(e) if !is_absent(&e) => return Err(ClientError::Connect { socket, source: e }),
         Err(_) if !autostart.enabled => return Err(ClientError::NotRunning { socket }),
         Err(_) => {}
@@ -30,7 +40,7 @@ pub async fn connect(
     // Another client may have started the agent at the same time; whoever won, connect.
     loop {
         match UnixStream::connect(&socket).await {
-            Ok(stream) => return Client::handshake(stream, client_name).await,
+            Ok(stream) => return Ok(stream),
             Err(e) if !is_absent(&e) => return Err(ClientError::Connect { socket, source: e }),
             Err(_) => {}
         }

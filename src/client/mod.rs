@@ -8,6 +8,7 @@
 pub mod autostart;
 mod error;
 pub mod local;
+pub mod stdio_bridge;
 
 pub use error::ClientError;
 

@@ -4,4 +4,5 @@
 //! - [`units`]: how sizes, rates, durations and percentages are written for people.
 
 pub mod history;
+pub mod processes;
 pub mod units;

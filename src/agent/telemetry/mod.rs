@@ -7,7 +7,7 @@
 use crate::proto::telemetry::{HostInfo, ProcessSample, Sample};
 
 /// How the collector is set up.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CollectorOptions {
     /// The sampling interval the samples are tagged with.
     pub interval_ms: u32,
