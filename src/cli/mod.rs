@@ -106,8 +106,14 @@ pub struct StatusArgs {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum ConfigCommand {
-    /// Load config.toml, the selected theme and keymap, and report every problem.
-    Check,
+    /// Load config.toml, the selected theme and keymap, and report every problem (exit code 2
+    /// when there is any error or warning).
+    Check {
+        /// Check the themes and keymaps built into Station instead of the user's files; any
+        /// warning fails (the CI check of bundled files).
+        #[arg(long)]
+        builtin: bool,
+    },
     /// Print where Station reads and writes its files.
     Path {
         /// Print JSON instead of text.
