@@ -1,6 +1,7 @@
 //! Domain types and pure logic shared by the agent and the front ends: no I/O, no UI.
 //!
 //! - [`history`]: bounded rings of past values, and which series a sample feeds.
+//! - [`processes`]: filter, sort and cut the process table a client asked for.
 //! - [`units`]: how sizes, rates, durations and percentages are written for people.
 
 pub mod history;
