@@ -1,6 +1,8 @@
 //! The agent's life as a user sees it, through the real binary: start, a second agent
 //! refused, status, stop, SIGTERM, a stale socket after `kill -9`, and autostart.
 
+#![allow(clippy::unwrap_used)] // a test that cannot set up should panic
+
 mod sandbox;
 
 use std::fs;

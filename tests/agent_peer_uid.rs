@@ -2,6 +2,8 @@
 //! message, and the refusal is logged. Needs root (to run the client as another user); CI runs
 //! as root, and this test fails loudly rather than skip when it is not.
 
+#![allow(clippy::unwrap_used)] // a test that cannot set up should panic
+
 mod sandbox;
 
 use std::fs;

@@ -1,6 +1,8 @@
 //! The protocol against a real agent: the handshake, hostile frames, and isolation between
 //! clients.
 
+#![allow(clippy::unwrap_used)] // a test that cannot set up should panic
+
 mod sandbox;
 
 use serde_json::json;

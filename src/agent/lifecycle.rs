@@ -21,12 +21,8 @@ use tokio::net::UnixListener;
 pub enum LockError {
     #[error("already running (pid {})", pid.map_or_else(|| "unknown".to_owned(), |p| p.to_string()))]
     AlreadyRunning { pid: Option<u32> },
-    #[error("cannot use the pidfile {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    #[error("cannot use the pidfile {path}: {error}")]
+    Io { path: PathBuf, error: io::Error },
 }
 
 /// The held pidfile lock; dropping it removes the pidfile and releases the lock.
@@ -39,9 +35,9 @@ pub struct PidLock {
 impl PidLock {
     /// Takes the lock on `path` and writes this process's pid into it.
     pub fn acquire(path: &Path) -> Result<PidLock, LockError> {
-        let io_error = |source| LockError::Io {
+        let io_error = |error| LockError::Io {
             path: path.to_owned(),
-            source,
+            error,
         };
         loop {
             let file = OpenOptions::new()

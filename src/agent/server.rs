@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::SinkExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio_util::codec::FramedWrite;
 use tokio_util::sync::CancellationToken;
@@ -18,6 +19,9 @@ use tokio_util::task::TaskTracker;
 use super::sampler::Sampler;
 use super::session;
 use crate::proto::{AgentInfo, ErrorCode, FrameCodec, ServerMsg};
+
+/// How long a refused client gets to read why before the agent hangs up.
+const REFUSAL_LINGER: Duration = Duration::from_secs(2);
 
 /// What every session shares.
 #[derive(Debug)]
@@ -124,7 +128,17 @@ async fn admit(stream: UnixStream, state: &AgentState) -> Option<UnixStream> {
         code: ErrorCode::PermissionDenied,
         message,
     };
-    let _ = tokio::time::timeout(Duration::from_secs(2), writer.send(&refusal)).await;
+    let _ = tokio::time::timeout(REFUSAL_LINGER, async {
+        writer.send(&refusal).await?;
+        // Let the client finish writing its hello and read the refusal before hanging up;
+        // closing at once would greet it with a broken pipe instead of the reason.
+        let mut stream = writer.into_inner();
+        stream.shutdown().await?;
+        let mut discard = [0u8; 1024];
+        while stream.read(&mut discard).await? > 0 {}
+        Ok::<(), crate::proto::FrameError>(())
+    })
+    .await;
     None
 }
 

@@ -4,16 +4,18 @@ use std::path::PathBuf;
 
 use crate::proto::{ErrorCode, FrameError};
 
+// Causes are part of each message rather than linked as `source()`, so printing the error
+// chain never repeats them.
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// Nothing listens on the socket and autostart was off.
     #[error("the agent is not running (no agent at {socket}); start it with `station agent`")]
     NotRunning { socket: PathBuf },
-    #[error("cannot connect to the agent at {socket}: {source}")]
+    #[error("cannot connect to the agent at {socket}: {error}")]
     Connect {
         socket: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// Autostart failed; `detail` is what the agent printed, `log` where it logs.
     #[error("could not start the agent: {detail} (agent log: {log})")]
@@ -32,7 +34,13 @@ pub enum ClientError {
     #[error("the agent closed the connection")]
     Closed,
     #[error("broken connection to the agent: {0}")]
-    Frame(#[from] FrameError),
+    Frame(FrameError),
     #[error("unexpected answer from the agent: {0}")]
     Protocol(String),
+}
+
+impl From<FrameError> for ClientError {
+    fn from(error: FrameError) -> Self {
+        ClientError::Frame(error)
+    }
 }

@@ -31,7 +31,7 @@ pub async fn connect_stream(
     let socket = paths.socket();
     match UnixStream::connect(&socket).await {
         Ok(stream) => return Ok(stream),
-        Err(e) if !is_absent(&e) => return Err(ClientError::Connect { socket, source: e }),
+        Err(e) if !is_absent(&e) => return Err(ClientError::Connect { socket, error: e }),
         Err(_) if !autostart.enabled => return Err(ClientError::NotRunning { socket }),
         Err(_) => {}
     }
@@ -41,7 +41,7 @@ pub async fn connect_stream(
     loop {
         match UnixStream::connect(&socket).await {
             Ok(stream) => return Ok(stream),
-            Err(e) if !is_absent(&e) => return Err(ClientError::Connect { socket, source: e }),
+            Err(e) if !is_absent(&e) => return Err(ClientError::Connect { socket, error: e }),
             Err(_) => {}
         }
         if let Err(detail) = &outcome {

@@ -65,7 +65,16 @@ impl Client {
                 client: client_name.to_owned(),
             },
         };
-        framed.send(&hello).await?;
+        if let Err(error) = framed.send(&hello).await {
+            // An agent that refuses us may have hung up already; its reason may still be
+            // waiting to be read.
+            return match read_msg(&mut framed).await {
+                Ok(Some(ServerMsg::Error { code, message, .. })) => {
+                    Err(ClientError::from_agent(code, message))
+                }
+                _ => Err(error.into()),
+            };
+        }
         let reply = tokio::time::timeout(HANDSHAKE_TIMEOUT, read_msg(&mut framed))
             .await
             .map_err(|_| ClientError::Timeout {

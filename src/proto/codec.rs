@@ -25,9 +25,21 @@ pub enum FrameError {
     #[error("connection closed in the middle of a frame ({len} bytes without a newline)")]
     Truncated { len: usize },
     #[error("could not encode a frame: {0}")]
-    Encode(#[from] serde_json::Error),
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
+    Encode(serde_json::Error),
+    #[error("{0}")]
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for FrameError {
+    fn from(error: std::io::Error) -> Self {
+        FrameError::Io(error)
+    }
+}
+
+impl From<serde_json::Error> for FrameError {
+    fn from(error: serde_json::Error) -> Self {
+        FrameError::Encode(error)
+    }
 }
 
 /// Splits lines off a stream and writes serialisable values as lines.
