@@ -33,6 +33,9 @@ pub struct Published {
     /// `processes.rows` is empty; each session selects its own rows from `processes`.
     pub sample: Sample,
     pub processes: Arc<Vec<ProcessSample>>,
+    /// Whether `processes` was walked at this tick, after an earlier walk (so its CPU shares
+    /// are real); otherwise the table is from an earlier tick or has no shares yet.
+    pub processes_fresh: bool,
 }
 
 /// The async side's handle on the sampler thread.
@@ -135,6 +138,7 @@ fn run(
     let mut next = Instant::now() + FIRST_SAMPLE_AFTER.min(interval);
     let mut processes = Arc::new(Vec::new());
     let mut tick: u64 = 0;
+    let mut walks: u64 = 0;
     loop {
         match stopped.recv_timeout(next.saturating_duration_since(Instant::now())) {
             Err(RecvTimeoutError::Timeout) => {}
@@ -144,6 +148,7 @@ fn run(
         let collected = collector.sample(walk);
         if walk {
             processes = Arc::new(collected.processes);
+            walks += 1;
         }
         history
             .lock()
@@ -152,6 +157,7 @@ fn run(
         publish.send_replace(Some(Arc::new(Published {
             sample: collected.sample,
             processes: Arc::clone(&processes),
+            processes_fresh: walk && walks > 1,
         })));
         tick += 1;
         // Keep the cadence; after a stall (suspend, overload) start afresh instead of bursting.

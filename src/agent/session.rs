@@ -160,10 +160,12 @@ impl Session {
             }
             ClientMsg::Ping => self.respond(id, Response::Pong).await,
             ClientMsg::Status { processes } => {
-                let sample = self
-                    .first_sample()
-                    .await
-                    .map(|p| select_rows(&p, &processes));
+                let published = if processes.limit > 0 {
+                    self.fresh_processes().await
+                } else {
+                    self.first_sample().await
+                };
+                let sample = published.map(|p| select_rows(&p, &processes));
                 let report = StatusReport {
                     host: self.state.sampler.host().clone(),
                     agent: self.state.agent_info(),
@@ -268,6 +270,25 @@ impl Session {
             },
         )
         .await
+    }
+
+    /// A sample whose process table was walked after this request came in, so that per-process
+    /// CPU shares cover a recent interval (an agent nobody watches walks processes rarely).
+    /// Falls back to the newest sample if none comes in time.
+    async fn fresh_processes(&mut self) -> Option<Arc<Published>> {
+        let _watch = self.state.sampler.watch_processes();
+        let mut samples = self.state.sampler.subscribe();
+        samples.borrow_and_update();
+        let wait = 2 * self.state.sampler.interval() + FIRST_SAMPLE_WAIT;
+        let waited = samples.wait_for(|p| p.as_ref().is_some_and(|p| p.processes_fresh));
+        let fresh = match tokio::time::timeout(wait, waited).await {
+            Ok(Ok(published)) => published.clone(),
+            _ => None,
+        };
+        match fresh {
+            Some(published) => Some(published),
+            None => self.first_sample().await,
+        }
     }
 
     /// The newest sample, waiting briefly for the first one of a fresh agent.
