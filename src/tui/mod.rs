@@ -1,5 +1,6 @@
 //! The console: a full-screen dashboard of one instance.
 
+pub mod action;
 pub mod keymap;
 pub mod problems;
 pub mod theme;
