@@ -25,17 +25,9 @@ enum Node {
 }
 
 /// The bindings of one context.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Trie {
     root: BTreeMap<Key, Node>,
-}
-
-impl Default for Trie {
-    fn default() -> Self {
-        Trie {
-            root: BTreeMap::new(),
-        }
-    }
 }
 
 impl Trie {
