@@ -1,0 +1,102 @@
+//! Snapshots of the whole screen with fixed data, at the sizes people use.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Position;
+
+use crate::tui::action::Action;
+use crate::tui::app::{AgentMsg, Msg};
+use crate::tui::fixtures;
+
+fn draw(app: &crate::tui::app::App) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(app.area.width, app.area.height)).unwrap();
+    terminal
+        .draw(|frame| super::render(app, frame.area(), frame.buffer_mut()))
+        .unwrap();
+    terminal
+}
+
+#[test]
+fn dashboard_80x24() {
+    let app = fixtures::app(80, 24, 2, Instant::now());
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn dashboard_160x48() {
+    let app = fixtures::app(160, 48, 2, Instant::now());
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn no_gpu_80x24() {
+    let app = fixtures::app(80, 24, 0, Instant::now());
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn help_overlay_80x24() {
+    let mut app = fixtures::app(80, 24, 2, Instant::now());
+    app.update(Msg::Action(Action::Help), Instant::now());
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn command_line_80x24() {
+    let now = Instant::now();
+    let mut app = fixtures::app(80, 24, 2, now);
+    for c in ":theme li".chars() {
+        app.update(
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+            now,
+        );
+    }
+    let terminal = draw(&app);
+    assert_eq!(super::cursor(&app), Some(Position::new(9, 23)));
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn filtered_processes_and_a_message_120x40() {
+    let now = Instant::now();
+    let mut app = fixtures::app(120, 40, 2, now);
+    for c in "/python".chars() {
+        app.update(
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+            now,
+        );
+    }
+    app.update(
+        Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        now,
+    );
+    app.update(Msg::Action(Action::FocusPrev), now);
+    app.update(
+        Msg::Agent(AgentMsg::Lost {
+            reason: "connection reset".into(),
+        }),
+        now,
+    );
+    insta::assert_snapshot!(draw(&app).backend());
+}
+
+#[test]
+fn every_size_draws_without_panicking() {
+    for (width, height) in [
+        (1, 1),
+        (20, 5),
+        (40, 12),
+        (80, 24),
+        (100, 30),
+        (200, 50),
+        (300, 90),
+    ] {
+        for gpus in [0, 1, 2, 8] {
+            let app = fixtures::app(width, height, gpus, Instant::now());
+            draw(&app);
+        }
+    }
+}
