@@ -197,3 +197,6 @@ pub async fn subscribe(
     };
     Ok((client, connected))
 }
+
+#[cfg(test)]
+mod tests;

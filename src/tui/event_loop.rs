@@ -6,11 +6,13 @@
 //! changed: there is no free-running render tick. The only timer is the one-second clock that
 //! ages the agent state, and it draws only when that state's text changes.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::task::Poll;
 use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
+use ratatui::backend::Backend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{Instant, MissedTickBehavior};
 
@@ -40,18 +42,14 @@ pub async fn run(app: &mut App, terminal: &mut Tui, mut ctx: LoopContext) -> any
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
+    let mut screen = Screen::default();
     let mut dirty = true;
     let mut last_frame: Option<Instant> = None;
     loop {
         let now = Instant::now();
         let due = last_frame.map_or(now, |at| at + FRAME_INTERVAL);
         if dirty && now >= due {
-            terminal.draw(|frame| {
-                views::render(app, frame.area(), frame.buffer_mut());
-                if let Some(position) = views::cursor(app) {
-                    frame.set_cursor_position(position);
-                }
-            })?;
+            screen.draw(app, terminal)?;
             dirty = false;
             last_frame = Some(now);
         }
@@ -79,11 +77,55 @@ pub async fn run(app: &mut App, terminal: &mut Tui, mut ctx: LoopContext) -> any
             _ = sigint.recv() => return Ok(()),
         }
         for effect in app.take_effects() {
-            dirty |= perform(app, terminal, &ctx, effect)?;
+            dirty |= perform(app, terminal, &mut screen, &ctx, effect)?;
         }
         if app.quit {
             return Ok(());
         }
+    }
+}
+
+/// Remembers the last frame sent (as a hash), so that a frame identical to it is not sent at
+/// all: `update` says "changed" for every sample, but on an idle machine a new sample often
+/// draws the same cells, and even an empty diff would cost a cursor and colour reset on the
+/// wire. This is `Terminal::draw` with that one check added.
+#[derive(Default)]
+struct Screen {
+    last: Option<u64>,
+}
+
+impl Screen {
+    fn draw(&mut self, app: &App, terminal: &mut Tui) -> std::io::Result<()> {
+        terminal.autoresize()?;
+        let area = terminal.get_frame().area();
+        let buffer = terminal.current_buffer_mut();
+        views::render(app, area, buffer);
+        let cursor = views::cursor(app);
+        let mut hasher = DefaultHasher::new();
+        buffer.hash(&mut hasher);
+        cursor.hash(&mut hasher);
+        let hash = hasher.finish();
+        if self.last == Some(hash) {
+            buffer.reset();
+            return Ok(());
+        }
+        terminal.flush()?;
+        match cursor {
+            None => terminal.hide_cursor()?,
+            Some(position) => {
+                terminal.show_cursor()?;
+                terminal.set_cursor_position(position)?;
+            }
+        }
+        terminal.swap_buffers();
+        terminal.backend_mut().flush()?;
+        self.last = Some(hash);
+        Ok(())
+    }
+
+    /// Makes the next frame go out in full (after the terminal was cleared).
+    fn forget(&mut self) {
+        self.last = None;
     }
 }
 
@@ -108,6 +150,7 @@ fn on_event(app: &mut App, event: Event) -> bool {
 fn perform(
     app: &mut App,
     terminal: &mut Tui,
+    screen: &mut Screen,
     ctx: &LoopContext,
     effect: Effect,
 ) -> anyhow::Result<bool> {
@@ -128,6 +171,7 @@ fn perform(
         }
         Effect::Repaint => {
             terminal.clear()?;
+            screen.forget();
             Ok(true)
         }
     }

@@ -10,7 +10,14 @@
 //! - Extra room goes to taller panels (more history, more cores per column, more rows), never
 //!   to blank space.
 
+mod gpu_grid;
+mod list_split;
+
 use ratatui::layout::Rect;
+
+pub use gpu_grid::GpuGrid;
+use gpu_grid::{gpu_grid, gpu_rows_height, shrink_gpus};
+pub use list_split::ListSplit;
 
 /// A focusable part of the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -91,30 +98,6 @@ pub struct Facts {
     pub networks: usize,
 }
 
-/// How the GPU cards are arranged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GpuGrid {
-    /// Each card is its own box (the GPU panel has no frame of its own then).
-    pub boxed: bool,
-    /// Content lines per card.
-    pub lines: u16,
-    pub columns: u16,
-    /// Rows of cards that fit.
-    pub visible_rows: u16,
-}
-
-impl GpuGrid {
-    /// Cards visible at once.
-    pub fn visible_cards(&self) -> usize {
-        usize::from(self.columns) * usize::from(self.visible_rows)
-    }
-
-    /// Height of one card including its frame.
-    pub fn card_height(&self) -> u16 {
-        self.lines + if self.boxed { 2 } else { 0 }
-    }
-}
-
 /// The whole screen, divided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DashboardLayout {
@@ -125,12 +108,6 @@ pub struct DashboardLayout {
     pub panels: Vec<(Panel, Rect)>,
     pub gpus: GpuGrid,
 }
-
-/// Content lines of a detailed (boxed) card: utilisation, memory, readings, processes; taller
-/// terminals get taller cards (longer process lists, taller history).
-const DETAILED_CARD_LINES: std::ops::RangeInclusive<u16> = 5..=10;
-/// Narrowest boxed card.
-const MIN_CARD_WIDTH: u16 = 56;
 
 impl DashboardLayout {
     pub fn compute(area: Rect, facts: &Facts) -> DashboardLayout {
@@ -296,126 +273,6 @@ fn split<const N: usize>(rect: Rect, percents: &[u16; N], gap: u16) -> [Rect; N]
         x = x.saturating_add(width + gap).min(rect.right());
     }
     out
-}
-
-/// The first guess at the GPU grid, before shrinking to fit.
-fn gpu_grid(chrome: Chrome, width: u16, gpus: usize, total: u16) -> GpuGrid {
-    let gpus_u16 = gpus.clamp(1, 64) as u16;
-    if chrome == Chrome::Boxed && gpus > 0 {
-        let lines = (total / 8).clamp(*DETAILED_CARD_LINES.start(), *DETAILED_CARD_LINES.end());
-        let columns = (width / MIN_CARD_WIDTH).clamp(1, gpus_u16);
-        let rows = gpus_u16.div_ceil(columns);
-        let fit = (total * 2 / 5 / (lines + 2)).max(1);
-        return GpuGrid {
-            boxed: true,
-            lines,
-            columns,
-            visible_rows: rows.min(fit),
-        };
-    }
-    let lines = if gpus == 0 { 1 } else { 2 };
-    GpuGrid {
-        boxed: false,
-        lines,
-        columns: 1,
-        visible_rows: gpus_u16,
-    }
-}
-
-/// One step smaller: fewer visible rows of cards first, then fewer lines per card.
-fn shrink_gpus(grid: GpuGrid, gpus: usize) -> GpuGrid {
-    if grid.boxed && grid.visible_rows > 1 {
-        return GpuGrid {
-            visible_rows: grid.visible_rows - 1,
-            ..grid
-        };
-    }
-    if grid.boxed {
-        // Unboxed two-line cards take far less room than one detailed box per row.
-        return GpuGrid {
-            boxed: false,
-            lines: 2,
-            columns: 1,
-            visible_rows: gpus.clamp(1, 64) as u16,
-        };
-    }
-    if grid.lines > 1 {
-        return GpuGrid { lines: 1, ..grid };
-    }
-    GpuGrid {
-        visible_rows: grid.visible_rows.saturating_sub(1).max(1),
-        ..grid
-    }
-}
-
-fn gpu_rows_height(grid: &GpuGrid, gpus: usize, frame: u16) -> u16 {
-    if grid.boxed {
-        grid.visible_rows * grid.card_height()
-    } else {
-        let rows = grid.visible_rows.min(gpus.max(1) as u16);
-        rows * grid.lines + frame
-    }
-}
-
-/// How a list panel (disks, network) shares its room between the list and its history chart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ListSplit {
-    /// The list, including its column header when there is one.
-    pub list: Rect,
-    pub header: bool,
-    pub chart: Option<Rect>,
-}
-
-impl ListSplit {
-    /// The chart goes below the list when at least two rows are left, beside it when the
-    /// panel is wide, and is left out otherwise.
-    pub fn new(inner: Rect, items: usize, chrome: Chrome) -> ListSplit {
-        let header = chrome == Chrome::Boxed && inner.height >= 3;
-        let wanted = items.max(1) as u16 + u16::from(header);
-        if inner.height >= wanted + 2 {
-            let list = Rect {
-                height: wanted,
-                ..inner
-            };
-            let chart = Rect {
-                y: inner.y + wanted,
-                height: inner.height - wanted,
-                ..inner
-            };
-            return ListSplit {
-                list,
-                header,
-                chart: Some(chart),
-            };
-        }
-        if inner.width >= 64 {
-            let chart_width = inner.width * 2 / 5;
-            let list = Rect {
-                width: inner.width - chart_width - 1,
-                ..inner
-            };
-            let chart = Rect {
-                x: inner.right() - chart_width,
-                width: chart_width,
-                ..inner
-            };
-            return ListSplit {
-                list,
-                header,
-                chart: Some(chart),
-            };
-        }
-        ListSplit {
-            list: inner,
-            header,
-            chart: None,
-        }
-    }
-
-    /// Item rows visible at once.
-    pub fn rows(&self) -> usize {
-        usize::from(self.list.height.saturating_sub(u16::from(self.header)))
-    }
 }
 
 #[cfg(test)]

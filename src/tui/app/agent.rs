@@ -54,8 +54,15 @@ impl App {
                 true
             }
             AgentMsg::Lost { reason } => {
+                let known = matches!(&self.link, LinkState::Lost { reason: r, .. } if *r == reason);
+                if !known {
+                    self.say(
+                        Level::Warning,
+                        format!("agent lost: {reason}; reconnecting…"),
+                    );
+                }
                 let state = self.link_state(now, Some(reason));
-                let changed = state != self.link;
+                let changed = state != self.link || !known;
                 self.link = state;
                 changed
             }

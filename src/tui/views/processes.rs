@@ -25,8 +25,15 @@ pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
     let query = &app.query;
     let details = app.sample.as_ref().map(|s| {
         let table = &s.processes;
+        // Until the agent answers a new filter, the rows held (filtered here) are the count,
+        // when they are all there are.
+        let matched = if (table.rows.len() as u32) < query.limit {
+            table.rows.len() as u32
+        } else {
+            table.matched
+        };
         let mut details = match &query.filter {
-            Some(filter) => format!("{} of {} match “{filter}”", table.matched, table.total),
+            Some(filter) => format!("{matched} of {} match “{filter}”", table.total),
             None => table.total.to_string(),
         };
         details.push_str(&format!(" · by {}", query.sort.name()));
