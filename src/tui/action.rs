@@ -21,6 +21,8 @@ pub enum Action {
     Back,
     /// Repaint the whole screen.
     Redraw,
+    /// Give the terminal back to the shell until `fg` (like Ctrl-Z in other programs).
+    Suspend,
     /// Focus the next panel in reading order.
     FocusNext,
     /// Focus the previous panel in reading order.
@@ -57,13 +59,14 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
         Action::Filter,
         Action::Back,
         Action::Redraw,
+        Action::Suspend,
         Action::FocusNext,
         Action::FocusPrev,
         Action::FocusLeft,
@@ -91,6 +94,7 @@ impl Action {
             Action::Filter => "filter",
             Action::Back => "back",
             Action::Redraw => "redraw",
+            Action::Suspend => "suspend",
             Action::FocusNext => "focus-next",
             Action::FocusPrev => "focus-prev",
             Action::FocusLeft => "focus-left",
@@ -124,6 +128,7 @@ impl Action {
             Action::Filter => "Filter processes",
             Action::Back => "Close, cancel, clear filter",
             Action::Redraw => "Redraw the screen",
+            Action::Suspend => "Suspend to the shell (fg resumes)",
             Action::FocusNext => "Focus next panel",
             Action::FocusPrev => "Focus previous panel",
             Action::FocusLeft => "Focus panel to the left",

@@ -13,13 +13,14 @@ use std::time::Duration;
 use crossterm::event::{Event, EventStream};
 use futures_util::StreamExt;
 use ratatui::backend::Backend;
+use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::config::Paths;
 use crate::tui::agent_link::AgentLink;
 use crate::tui::app::{App, Effect, Msg};
-use crate::tui::terminal::Tui;
+use crate::tui::terminal::{self, Tui};
 use crate::tui::{theme, views};
 
 /// Shortest time between two frames (about 60 per second).
@@ -123,9 +124,14 @@ impl Screen {
         Ok(())
     }
 
-    /// Makes the next frame go out in full (after the terminal was cleared).
-    fn forget(&mut self) {
+    /// Clears the terminal and makes the next frame go out in full. (Not `Terminal::clear`:
+    /// it asks the terminal for the cursor position, and the answer would land in the event
+    /// stream instead.)
+    fn repaint(&mut self, terminal: &mut Tui) -> std::io::Result<()> {
+        let size = terminal.size()?;
+        terminal.resize(Rect::new(0, 0, size.width, size.height))?;
         self.last = None;
+        Ok(())
     }
 }
 
@@ -170,8 +176,12 @@ fn perform(
             Ok(app.update(msg, Instant::now().into_std()))
         }
         Effect::Repaint => {
-            terminal.clear()?;
-            screen.forget();
+            screen.repaint(terminal)?;
+            Ok(true)
+        }
+        Effect::Suspend => {
+            terminal::suspend()?;
+            screen.repaint(terminal)?;
             Ok(true)
         }
     }

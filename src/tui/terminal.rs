@@ -94,6 +94,21 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Gives the terminal back, stops the process as Ctrl-Z would, and takes the terminal again
+/// once the shell resumes it (`fg`). The caller repaints everything afterwards.
+pub fn suspend() -> io::Result<()> {
+    restore();
+    nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP).map_err(io::Error::from)?;
+    // Execution continues here after SIGCONT.
+    enable_raw_mode()?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide
+    )
+}
+
 /// Gives the terminal back: normal screen, cooked mode, visible cursor. Safe to call more
 /// than once; errors are ignored because there is nowhere left to report them.
 pub fn restore() {

@@ -68,6 +68,10 @@ impl App {
                 self.effects.push(Effect::Repaint);
                 true
             }
+            Action::Suspend => {
+                self.effects.push(Effect::Suspend);
+                false
+            }
             Action::FocusNext => self.focus_step(1),
             Action::FocusPrev => self.focus_step(-1),
             Action::FocusLeft => self.focus_towards(-1, 0),

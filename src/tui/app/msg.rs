@@ -69,4 +69,6 @@ pub enum Effect {
     LoadTheme(String),
     /// Clear the terminal and repaint everything.
     Repaint,
+    /// Give the terminal back and stop until the shell resumes the console.
+    Suspend,
 }
