@@ -180,15 +180,14 @@ impl App {
     /// Takes the effects queued by the updates so far; of several process queries only the
     /// newest is kept.
     pub fn take_effects(&mut self) -> Vec<Effect> {
-        let mut effects = std::mem::take(&mut self.effects);
-        if let Some(last) = effects.iter().rposition(|e| matches!(e, Effect::Query(_))) {
-            let mut i = 0;
-            effects.retain(|e| {
-                i += 1;
-                i - 1 == last || !matches!(e, Effect::Query(_))
-            });
-        }
+        let effects = std::mem::take(&mut self.effects);
+        let newest_query = effects.iter().rposition(|e| matches!(e, Effect::Query(_)));
         effects
+            .into_iter()
+            .enumerate()
+            .filter(|(i, e)| !matches!(e, Effect::Query(_)) || Some(*i) == newest_query)
+            .map(|(_, e)| e)
+            .collect()
     }
 
     /// What the layout depends on, from the newest sample.

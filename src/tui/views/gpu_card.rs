@@ -123,10 +123,11 @@ pub fn render_row(
     let width = usize::from(area.width);
     let muted = theme.style(Role::TextMuted);
     let mut head = vec![
-        Span::styled(
-            if selected { MARKER } else { " " },
-            theme.style(Role::Selection),
-        ),
+        if selected {
+            Span::styled(MARKER, theme.style(Role::Selection))
+        } else {
+            Span::raw(" ")
+        },
         Span::styled(format!("{} ", gpu.index), theme.style(Role::TextStrong)),
     ];
     let sim = if gpu.simulated {

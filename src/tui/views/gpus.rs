@@ -37,6 +37,7 @@ pub fn render(app: &App, rect: Rect, chrome: Chrome, grid: GpuGrid, buf: &mut Bu
             GpuSource::Loading => " looking for GPUs…".into(),
             _ => " no NVIDIA GPU".into(),
         };
+        let text = text::truncate(&text, usize::from(inner.width));
         text::put(
             buf,
             inner,

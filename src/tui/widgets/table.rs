@@ -38,8 +38,12 @@ pub fn render_rows<'a>(
         .enumerate()
     {
         let selected = focused && index == state.selected;
-        let marker = if selected { MARKER } else { " " };
-        let mut spans = vec![Span::styled(marker, theme.style(Role::Selection))];
+        let marker = if selected {
+            Span::styled(MARKER, theme.style(Role::Selection))
+        } else {
+            Span::raw(" ")
+        };
+        let mut spans = vec![marker];
         spans.extend(row.spans);
         let y = i as u16;
         text::put(buf, area, y, &Line::from(spans));
