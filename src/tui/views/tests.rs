@@ -100,3 +100,34 @@ fn every_size_draws_without_panicking() {
         }
     }
 }
+
+#[test]
+fn help_and_hints_follow_the_users_keymap() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = crate::config::Paths {
+        config_dir: dir.path().join("config"),
+        state_dir: dir.path().join("state"),
+        runtime_dir: dir.path().join("run"),
+    };
+    std::fs::create_dir_all(paths.keymaps_dir()).unwrap();
+    std::fs::write(
+        paths.keymaps_dir().join("default.toml"),
+        "[global]\nq = \"none\"\nx = { action = \"quit\", desc = \"Leave now\" }\n",
+    )
+    .unwrap();
+    let (keymap, problems) = crate::tui::keymap::load(&paths, "default");
+    assert!(problems.is_empty(), "{problems:?}");
+    let lines = super::help::lines(&keymap);
+    let quit = super::help::HelpLine::Entry {
+        keys: "x".into(),
+        desc: "Leave now".into(),
+    };
+    assert!(lines.contains(&quit), "{lines:#?}");
+    let mut app = fixtures::app(80, 24, 2, Instant::now());
+    app.keymap = keymap;
+    let terminal = draw(&app);
+    let footer: String = (0..80)
+        .map(|x| terminal.backend().buffer()[(x, 23)].symbol().to_owned())
+        .collect();
+    assert!(footer.starts_with(" <C-c> quit  ? help"), "{footer}");
+}
