@@ -20,6 +20,7 @@ use crate::tui::theme::Theme;
 const GIB: u64 = 1 << 30;
 const MIB: u64 = 1 << 20;
 
+/// The fixture machine.
 pub fn host() -> HostInfo {
     HostInfo {
         hostname: "gpu-box".into(),
@@ -271,6 +272,7 @@ pub fn snapshot(gpus: usize) -> TelemetrySnapshot {
     }
 }
 
+/// What the link reports when it connects to the fixture agent.
 pub fn connected(gpus: usize) -> Connected {
     Connected {
         ready: Ready {

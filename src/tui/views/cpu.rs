@@ -25,6 +25,7 @@ const MIN_ITEM: u16 = 14;
 const MAX_BAR: u16 = 24;
 const LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
+/// Draws the CPU panel into `rect`.
 pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
     let theme = &app.theme;
     let sample = app.sample.as_ref();

@@ -7,6 +7,7 @@ use crate::tui::app::App;
 use crate::tui::layout::{DashboardLayout, Panel};
 use crate::tui::views::{cpu, disks, footer, gpus, header, memory, network, processes};
 
+/// Draws the dashboard over the whole of `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let layout = DashboardLayout::compute(area, &app.facts());
     header::render(app, layout.header, buf);

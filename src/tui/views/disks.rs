@@ -51,6 +51,7 @@ impl Columns {
     }
 }
 
+/// Draws the disks panel into `rect`.
 pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
     let theme = &app.theme;
     let focused = app.focus == Panel::Disks;

@@ -27,6 +27,7 @@ const HELP_HINTS: &[(&[Action], &str)] = &[
     (&[Action::Down, Action::Up], "scroll"),
 ];
 
+/// Draws the footer line into `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     buf.set_style(area, theme.style(Role::StatusBar));

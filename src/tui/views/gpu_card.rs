@@ -16,6 +16,7 @@ use crate::tui::widgets::meter::{Meter, Thresholds, gauge_line};
 use crate::tui::widgets::table::MARKER;
 use crate::tui::widgets::text::{self, Part, fit_parts};
 
+/// The label every simulated GPU carries.
 pub const SIMULATED: &str = "SIMULATED";
 
 fn percent_of(used: Option<u64>, total: Option<u64>) -> Option<f64> {

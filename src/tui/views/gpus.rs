@@ -12,6 +12,7 @@ use crate::tui::theme::Role;
 use crate::tui::views::{frame, gpu_card};
 use crate::tui::widgets::text;
 
+/// Draws the GPU panel (or the grid of boxed cards) into `rect`.
 pub fn render(app: &App, rect: Rect, chrome: Chrome, grid: GpuGrid, buf: &mut Buffer) {
     let theme = &app.theme;
     let focused = app.focus == Panel::Gpus;

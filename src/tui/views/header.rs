@@ -14,6 +14,7 @@ use crate::tui::app::{App, LinkState};
 use crate::tui::theme::Role;
 use crate::tui::widgets::text::{self, Part, fit_parts};
 
+/// Draws the header line into `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     buf.set_style(area, theme.style(Role::Header));

@@ -85,6 +85,7 @@ pub fn max_scroll(keymap: &Keymap, area: Rect) -> usize {
     lines(keymap).len().saturating_sub(page(area))
 }
 
+/// Draws the overlay over `area`, scrolled down `scroll` lines.
 pub fn render(app: &App, scroll: usize, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
     let outer = frame_area(area);

@@ -23,6 +23,7 @@ fn ratio(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
+/// Draws the memory panel into `rect`.
 pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
     let theme = &app.theme;
     let sample = app.sample.as_ref();

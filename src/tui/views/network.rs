@@ -18,6 +18,7 @@ use crate::tui::widgets::text;
 /// Width of a rate column: "↓" and "999M/s" and a space.
 const RATE: usize = 9;
 
+/// Draws the network panel into `rect`.
 pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
     let theme = &app.theme;
     let focused = app.focus == Panel::Network;

@@ -19,6 +19,7 @@ const USER: usize = 9;
 const NUMBER: usize = 7;
 const SORTED: &str = "▾";
 
+/// Draws the process table into `rect`.
 pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
     let theme = &app.theme;
     let focused = app.focus == Panel::Processes;
