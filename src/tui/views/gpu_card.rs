@@ -29,7 +29,7 @@ fn percent_of(used: Option<u64>, total: Option<u64>) -> Option<f64> {
 fn memory_text(gpu: &GpuSample) -> String {
     match (gpu.memory_used, gpu.memory_total) {
         (Some(used), Some(total)) => format!("{}/{}", units::bytes(used), units::bytes(total)),
-        (used, total) => format!("{}/{}", units::opt_bytes(used), units::opt_bytes(total)),
+        _ => units::NOT_AVAILABLE.to_owned(),
     }
 }
 
@@ -72,9 +72,17 @@ impl Readings {
             units::opt_rate(gpu.pcie_rx_bps.map(|v| v as f64)),
             units::opt_rate(gpu.pcie_tx_bps.map(|v| v as f64))
         );
+        // A value says what it is by its unit; "n/a" needs a label.
+        let reading = |priority, label: &str, text: String| {
+            if text == units::NOT_AVAILABLE {
+                labelled(priority, label, text)
+            } else {
+                Part::text(priority, text, value)
+            }
+        };
         Readings {
-            temperature: Part::text(9, units::with_unit(gpu.temperature_c, "°C"), value),
-            power: Part::text(8, power_text(gpu), value),
+            temperature: reading(9, "temp", units::with_unit(gpu.temperature_c, "°C")),
+            power: reading(8, "power", power_text(gpu)),
             clock: labelled(7, "sm", units::with_unit(gpu.sm_clock_mhz, "MHz")),
             fan: labelled(6, "fan", units::with_unit(gpu.fan_percent, "%")),
             pcie: labelled(5, "pcie", pcie),

@@ -51,6 +51,10 @@ pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
         );
     }
     let body = table::body(list, split.header);
+    if sample.networks.is_empty() {
+        let none = Line::styled(" no interfaces", theme.style(Role::TextMuted));
+        text::put(buf, body, 0, &none);
+    }
     let rows = sample.networks.iter().map(|n| {
         Line::from(vec![
             Span::styled(text::left(&n.name, name_width), theme.style(Role::Text)),

@@ -131,3 +131,39 @@ fn help_and_hints_follow_the_users_keymap() {
         .collect();
     assert!(footer.starts_with(" <C-c> quit  ? help"), "{footer}");
 }
+
+#[test]
+fn missing_readings_show_na_and_empty_lists_draw() {
+    let now = Instant::now();
+    let mut connected = fixtures::connected(1);
+    let sample = connected.snapshot.latest.as_mut().unwrap();
+    sample.cpu.cores.clear();
+    sample.disks.clear();
+    sample.networks.clear();
+    sample.processes.rows.clear();
+    sample.memory.swap_total = 0;
+    let gpu = &mut sample.gpus.gpus[0];
+    gpu.utilization = None;
+    gpu.memory_used = None;
+    gpu.temperature_c = None;
+    gpu.power_w = None;
+    gpu.sm_clock_mhz = None;
+    gpu.pcie_rx_bps = None;
+    gpu.processes.clear();
+    for (width, height) in [(80, 24), (160, 48)] {
+        let mut app = crate::tui::app::App::new(
+            crate::tui::keymap::Keymap::default(),
+            crate::tui::theme::Theme::plain(),
+            "dark",
+            ratatui::layout::Rect::new(0, 0, width, height),
+        );
+        app.update(
+            Msg::Agent(AgentMsg::Connected(Box::new(connected.clone()))),
+            now,
+        );
+        let screen = format!("{}", draw(&app).backend());
+        assert!(screen.contains("n/a"), "{screen}");
+        assert!(screen.contains("swap none"), "{screen}");
+        assert!(screen.contains("no processes"), "{screen}");
+    }
+}
