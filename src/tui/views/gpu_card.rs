@@ -19,6 +19,9 @@ use crate::tui::widgets::text::{self, Part, fit_parts};
 /// The label every simulated GPU carries.
 pub const SIMULATED: &str = "SIMULATED";
 
+/// Widest GPU name in the compact row.
+const NAME: usize = 22;
+
 fn percent_of(used: Option<u64>, total: Option<u64>) -> Option<f64> {
     match (used, total) {
         (Some(used), Some(total)) if total > 0 => Some(used as f64 / total as f64),
@@ -139,16 +142,19 @@ pub fn render_row(
         },
         Span::styled(format!("{} ", gpu.index), theme.style(Role::TextStrong)),
     ];
+    // The name gets up to NAME cells and the two bars share the rest equally.
+    let prefix = 2 + gpu.index.to_string().len();
     let sim = if gpu.simulated {
         SIMULATED.len() + 1
     } else {
         0
     };
-    // Gauges take what is left after a name of up to 22 cells; both get the same width.
-    let fixed = 3 + sim + 22 + 2 * 7 + 4 + memory_text(gpu).len();
-    let bar = (width.saturating_sub(fixed) / 2).clamp(4, 16) as u16;
-    let gauges = 2 * usize::from(bar) + 11 + 4 + memory_text(gpu).len();
-    let name_width = width.saturating_sub(3 + sim + gauges).clamp(4, 22);
+    let memory_value = memory_text(gpu);
+    let labels = " util ".len() + " 100%".len() + "  mem ".len() + 1 + memory_value.len();
+    let room = width.saturating_sub(prefix + sim + labels);
+    let bar = (room.saturating_sub(NAME) / 2).clamp(4, 16);
+    let name_width = room.saturating_sub(2 * bar).clamp(4, NAME);
+    let bar = bar as u16;
     head.push(Span::styled(
         text::left(&gpu.name, name_width),
         theme.style(Role::Text),
@@ -170,7 +176,7 @@ pub fn render_row(
     let memory = percent_of(gpu.memory_used, gpu.memory_total);
     head.extend(Meter::new(theme, memory, Thresholds::CAPACITY).spans(bar));
     head.push(Span::styled(
-        format!(" {}", memory_text(gpu)),
+        format!(" {memory_value}"),
         theme.style(Role::Text),
     ));
     let used: usize = head.iter().map(Span::width).sum();
