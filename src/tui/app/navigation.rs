@@ -73,12 +73,14 @@ impl App {
         self.move_selection(pages * page as isize)
     }
 
-    /// Remembers the pid under the process selection, so it stays selected when rows move.
+    /// Remembers the pid under a selection the user moved, so it stays selected when rows
+    /// move; on the first row the selection stays on the first row (the busiest process).
     fn follow_selected_row(&mut self) {
         let selected = self.lists.processes.selected;
         self.selected_pid = self
             .sample
             .as_ref()
+            .filter(|_| selected > 0)
             .and_then(|s| s.processes.rows.get(selected))
             .map(|row| row.pid);
     }
@@ -108,13 +110,14 @@ impl App {
         let filter = self.query.filter.as_deref();
         rows.retain(|row| processes::matches(row, filter));
         processes::sort(rows, self.query.sort);
-        if let Some(pid) = self.selected_pid
-            && let Some(at) = rows.iter().position(|r| r.pid == pid)
-        {
-            self.lists.processes.selected = at;
+        if let Some(pid) = self.selected_pid {
+            match rows.iter().position(|r| r.pid == pid) {
+                Some(at) => self.lists.processes.selected = at,
+                // Gone: the selection stays where it was, on whatever is there now.
+                None => self.selected_pid = None,
+            }
         }
         self.fit_lists();
-        self.follow_selected_row();
     }
 
     /// Rows to ask the agent for, for the current page and selection.

@@ -162,6 +162,17 @@ fn selection_moves_pages_and_follows_its_process() {
 }
 
 #[test]
+fn an_untouched_selection_stays_on_the_first_row() {
+    let mut h = Harness::new(80, 24);
+    let mut sample = fixtures::sample_at(601, 2);
+    sample.processes.rows[1].cpu = 1000.0;
+    h.send(Msg::Agent(AgentMsg::Sample(Box::new(sample))));
+    assert_eq!(h.app.lists.processes.selected, 0);
+    assert_eq!(h.selected_pid(), 48122, "the new busiest process");
+    assert_eq!(h.app.selected_pid, None);
+}
+
+#[test]
 fn scrolling_to_the_bottom_asks_for_more_rows() {
     let mut h = Harness::new(80, 24);
     let before = h.app.query.limit;

@@ -57,30 +57,11 @@ pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
     if inner.is_empty() {
         return;
     }
-    // The cores take what full-size bars need, at most three fifths; the chart gets the
-    // rest, so wide terminals show more history. A narrow panel has no chart.
-    let cores = sample.cpu.cores.len().max(1);
-    let columns = cores.div_ceil(usize::from(inner.height)) as u16;
-    let index_width = (cores - 1).to_string().len() as u16;
-    let needed = columns.saturating_mul(index_width + 8 + MAX_BAR);
-    let chart_width = if inner.width >= 30 {
-        inner.width - needed.min(inner.width * 3 / 5)
-    } else {
-        0
-    };
-    let cores_area = Rect {
-        width: inner.width - chart_width,
-        ..inner
+    let Some((cores_area, chart_area)) = split(inner, sample.cpu.cores.len()) else {
+        render_cores(app, &sample.cpu.cores, inner, buf);
+        return;
     };
     render_cores(app, &sample.cpu.cores, cores_area, buf);
-    if chart_width == 0 {
-        return;
-    }
-    let chart_area = Rect {
-        x: inner.right() - chart_width + 1,
-        width: chart_width - 1,
-        ..inner
-    };
     let total = Line::from(vec![
         Span::styled("total ", theme.style(Role::TextMuted)),
         Span::styled(
@@ -96,8 +77,49 @@ pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
     };
     if let Some(ring) = app.history.get(keys::CPU) {
         let values: Vec<f32> = ring.last(HistoryChart::capacity(plot.width)).collect();
-        HistoryChart::new(&values, 100.0, theme.style(Role::ChartCpu)).render(plot, buf);
+        HistoryChart::new(&values, 100.0, theme.style(Role::ChartCpu))
+            .newest_seq(app.history.last_seq())
+            .render(plot, buf);
     }
+}
+
+/// Where the cores and the total chart go: few cores sit on top of a full-width chart; many
+/// take what full-size bars need beside it (at most three fifths), so wide terminals show more
+/// history either way. `None`: too narrow for a chart.
+fn split(inner: Rect, cores: usize) -> Option<(Rect, Rect)> {
+    let cores = cores.max(1);
+    let index_width = (cores - 1).to_string().len() as u16;
+    let full_item = index_width + 8 + MAX_BAR;
+    let rows_needed = cores.div_ceil(usize::from((inner.width / full_item).max(1)));
+    if inner.height >= 6 && rows_needed <= usize::from(inner.height / 2) {
+        let rows = rows_needed as u16;
+        let cores_area = Rect {
+            height: rows,
+            ..inner
+        };
+        let chart_area = Rect {
+            y: inner.y + rows,
+            height: inner.height - rows,
+            ..inner
+        };
+        return Some((cores_area, chart_area));
+    }
+    if inner.width < 30 {
+        return None;
+    }
+    let columns = cores.div_ceil(usize::from(inner.height)) as u16;
+    let needed = columns.saturating_mul(full_item);
+    let chart_width = inner.width - needed.min(inner.width * 3 / 5);
+    let cores_area = Rect {
+        width: inner.width - chart_width,
+        ..inner
+    };
+    let chart_area = Rect {
+        x: inner.right() - chart_width + 1,
+        width: chart_width - 1,
+        ..inner
+    };
+    Some((cores_area, chart_area))
 }
 
 fn render_cores(app: &App, cores: &[f32], area: Rect, buf: &mut Buffer) {

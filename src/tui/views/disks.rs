@@ -111,6 +111,7 @@ pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
                 label: "write",
             },
             theme.style(Role::TextMuted),
+            app.history.last_seq(),
             chart,
             buf,
         );

@@ -320,7 +320,9 @@ pub fn render_box(
             };
             if let Some(ring) = history.get(&key) {
                 let values: Vec<f32> = ring.last(HistoryChart::capacity(plot.width)).collect();
-                HistoryChart::new(&values, 100.0, theme.style(role)).render(plot, buf);
+                HistoryChart::new(&values, 100.0, theme.style(role))
+                    .newest_seq(history.last_seq())
+                    .render(plot, buf);
             }
         }
     }

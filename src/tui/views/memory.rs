@@ -98,6 +98,8 @@ pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
     }
     if let (Some(chart), Some(ring)) = (chart, app.history.get(keys::MEMORY)) {
         let values: Vec<f32> = ring.last(HistoryChart::capacity(chart.width)).collect();
-        HistoryChart::new(&values, 100.0, theme.style(Role::ChartMemory)).render(chart, buf);
+        HistoryChart::new(&values, 100.0, theme.style(Role::ChartMemory))
+            .newest_seq(app.history.last_seq())
+            .render(chart, buf);
     }
 }

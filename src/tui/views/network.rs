@@ -90,6 +90,7 @@ pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
                 label: "tx",
             },
             theme.style(Role::TextMuted),
+            app.history.last_seq(),
             chart,
             buf,
         );

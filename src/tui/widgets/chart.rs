@@ -3,7 +3,9 @@
 //!
 //! Flat data draws the same cells tick after tick, so an idle machine costs almost no
 //! terminal output; any value above zero shows at least one dot, so "a little" never looks
-//! like "nothing".
+//! like "nothing". Given the sequence number of the newest point, cells hold fixed pairs of
+//! points (even, odd), so a new point either completes the last cell or starts a new one:
+//! the chart shifts every other tick, which halves what noisy data rewrites.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -30,6 +32,7 @@ pub struct HistoryChart<'a> {
     max: f32,
     style: Style,
     grow: Grow,
+    newest_seq: Option<u64>,
 }
 
 impl<'a> HistoryChart<'a> {
@@ -40,7 +43,14 @@ impl<'a> HistoryChart<'a> {
             max,
             style,
             grow: Grow::Up,
+            newest_seq: None,
         }
+    }
+
+    /// Pairs points into cells by sequence number; `seq` is that of the newest value.
+    pub fn newest_seq(mut self, seq: u64) -> Self {
+        self.newest_seq = Some(seq);
+        self
     }
 
     pub fn grow(mut self, grow: Grow) -> Self {
@@ -61,9 +71,12 @@ impl Widget for HistoryChart<'_> {
             return;
         }
         let levels = u32::from(area.height) * 4;
-        let shown = &self.values[self.values.len().saturating_sub(Self::capacity(area.width))..];
-        // Right-align: the newest point is the right dot column of the last cell.
-        let skip = Self::capacity(area.width) - shown.len();
+        // Right-align: the newest point is the right dot column of the last cell, or its left
+        // column when it starts a new pair.
+        let pad = usize::from(self.newest_seq.is_some_and(|seq| seq % 2 == 0));
+        let slots = Self::capacity(area.width).saturating_sub(pad);
+        let shown = &self.values[self.values.len().saturating_sub(slots)..];
+        let skip = slots - shown.len();
         let level = |value: f32| -> u32 {
             if !(value.is_finite() && value > 0.0 && self.max > 0.0) {
                 return 0;
@@ -150,6 +163,24 @@ mod tests {
         assert_eq!(draw(&[100.0], 2, 1, Grow::Up), vec![" ⢸"]);
         assert_eq!(draw(&[0.0, 100.0, 50.0, 25.0], 2, 1, Grow::Up), vec!["⢸⣄"]);
         assert_eq!(draw(&[100.0, 50.0], 1, 2, Grow::Up), vec!["⡇", "⣿"]);
+    }
+
+    #[test]
+    fn cells_hold_fixed_pairs_so_the_chart_shifts_every_other_point() {
+        let draw_seq = |values: &[f32], seq| {
+            let area = Rect::new(0, 0, 2, 1);
+            let mut buf = Buffer::empty(area);
+            HistoryChart::new(values, 100.0, Style::default())
+                .newest_seq(seq)
+                .render(area, &mut buf);
+            (0..2)
+                .map(|x| buf[(x, 0)].symbol().to_owned())
+                .collect::<String>()
+        };
+        // Points 1..=3 (odd newest): (0,1) (2,3) pairs, full cells.
+        assert_eq!(draw_seq(&[100.0, 100.0, 100.0], 3), "⢸⣿");
+        // Point 4 starts a new cell: the last cell is half full, the others did not move.
+        assert_eq!(draw_seq(&[100.0, 100.0, 100.0, 25.0], 4), "⣿⡀");
     }
 
     #[test]

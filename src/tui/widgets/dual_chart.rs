@@ -20,8 +20,16 @@ pub struct Half<'a> {
     pub label: &'a str,
 }
 
-/// Draws `up` above the middle of `area` and `down` below it; `muted` styles the scales.
-pub fn render(up: Half<'_>, down: Half<'_>, muted: Style, area: Rect, buf: &mut Buffer) {
+/// Draws `up` above the middle of `area` and `down` below it; `muted` styles the scales;
+/// `newest_seq` is the sequence number of the newest point (see [`HistoryChart::newest_seq`]).
+pub fn render(
+    up: Half<'_>,
+    down: Half<'_>,
+    muted: Style,
+    newest_seq: u64,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     if area.is_empty() {
         return;
     }
@@ -46,6 +54,7 @@ pub fn render(up: Half<'_>, down: Half<'_>, muted: Style, area: Rect, buf: &mut 
         let max = nice_max(shown, 1024.0);
         HistoryChart::new(shown, max, half.style)
             .grow(grow)
+            .newest_seq(newest_seq)
             .render(rect, buf);
         let scale = format!("{} {}", half.label, units::rate(f64::from(max)));
         let width = text::width(&scale) as u16;
