@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use super::{AgentIdentity, AgentMsg, App, Level, LinkState};
 use crate::core::history::HistoryBook;
 use crate::proto::NoticeLevel;
+use crate::proto::telemetry::ProcessSort;
 
 /// A sample older than this many intervals makes the link "stale"…
 const STALE_INTERVALS: u32 = 3;
@@ -22,11 +23,10 @@ impl App {
                     version: connected.ready.station_version.clone(),
                 });
                 self.host = Some(connected.snapshot.host.clone());
-                // A reconnection keeps the history we have unless the agent's is fuller.
-                let incoming = HistoryBook::from_wire(connected.snapshot.history);
-                if self.sample.is_none() || incoming.last_seq() > self.history.last_seq() {
-                    self.history = incoming;
-                }
+                // The agent's history is at least as full as ours, and after a restart of the
+                // agent its sequence numbers start again: take its history as it is.
+                self.history = HistoryBook::from_wire(connected.snapshot.history);
+                self.smoothing.clear();
                 if let Some(warning) = connected.version_warning {
                     self.say(Level::Warning, warning);
                 } else if matches!(self.link, LinkState::Lost { .. }) {
@@ -82,7 +82,12 @@ impl App {
 
     fn take_sample(&mut self, mut sample: crate::proto::telemetry::Sample, now: Instant) {
         self.history.record(&sample);
-        super::processes::sort(&mut sample.processes.rows, self.query.sort);
+        let table = &mut sample.processes;
+        // Rows that drop out are kept only when they may just have fallen below the cut.
+        let cut =
+            table.rows.len() >= self.query.limit as usize && self.query.sort == ProcessSort::Cpu;
+        self.smoothing.apply(sample.seq, &mut table.rows, cut);
+        super::processes::sort(&mut table.rows, self.query.sort);
         self.sample = Some(sample);
         self.last_sample_at = Some(now);
         self.reshape_rows();

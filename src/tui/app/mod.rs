@@ -9,6 +9,7 @@
 //! - [`agent`]: samples, notices and the state of the agent link.
 //! - [`navigation`]: focus between panels and selection inside them.
 //! - [`processes`]: sorting and filtering the process rows locally.
+//! - [`smoothing`]: averaged process CPU, so the table does not reshuffle every second.
 
 mod agent;
 pub mod command;
@@ -18,6 +19,7 @@ pub mod list;
 pub mod msg;
 mod navigation;
 pub mod processes;
+mod smoothing;
 
 use std::time::Instant;
 
@@ -118,6 +120,7 @@ pub struct App {
     pub message: Option<Message>,
     pub quit: bool,
     last_sample_at: Option<Instant>,
+    smoothing: smoothing::CpuSmoothing,
     effects: Vec<Effect>,
 }
 
@@ -144,6 +147,7 @@ impl App {
             message: None,
             quit: false,
             last_sample_at: None,
+            smoothing: Default::default(),
             effects: Vec::new(),
         };
         app.query.limit = app.wanted_limit();
