@@ -11,14 +11,20 @@ const SLACK_ROWS: usize = 16;
 /// The most rows the console ever asks for.
 pub const MAX_ROWS: u32 = 4096;
 
-/// Sorts `rows` the way the agent does: largest first, ties by pid.
+/// Sorts `rows` the way the agent does: largest first, ties by pid. CPU is compared as
+/// shown (one decimal), so rows that read the same keep a steady order.
 pub fn sort(rows: &mut [ProcessSample], by: ProcessSort) {
     rows.sort_by(|a, b| compare(b, a, by).then(a.pid.cmp(&b.pid)));
 }
 
+/// CPU in tenths of a percent, as the table shows it.
+fn shown_cpu(row: &ProcessSample) -> i64 {
+    (f64::from(row.cpu) * 10.0).round() as i64
+}
+
 fn compare(a: &ProcessSample, b: &ProcessSample, by: ProcessSort) -> Ordering {
     match by {
-        ProcessSort::Cpu => a.cpu.total_cmp(&b.cpu),
+        ProcessSort::Cpu => shown_cpu(a).cmp(&shown_cpu(b)),
         ProcessSort::Memory => a.rss.cmp(&b.rss),
         ProcessSort::GpuMemory => a.gpu_memory.unwrap_or(0).cmp(&b.gpu_memory.unwrap_or(0)),
     }
@@ -66,6 +72,14 @@ mod tests {
         ];
         sort(&mut rows, ProcessSort::Cpu);
         assert_eq!(rows.iter().map(|r| r.pid).collect::<Vec<_>>(), [1, 2, 3]);
+        rows[1].cpu = 0.96;
+        rows[2].cpu = 1.04;
+        sort(&mut rows, ProcessSort::Cpu);
+        assert_eq!(
+            rows.iter().map(|r| r.pid).collect::<Vec<_>>(),
+            [1, 2, 3],
+            "1.0 and 1.0 as shown: by pid"
+        );
         sort(&mut rows, ProcessSort::Memory);
         assert_eq!(rows.iter().map(|r| r.pid).collect::<Vec<_>>(), [3, 2, 1]);
         sort(&mut rows, ProcessSort::GpuMemory);
