@@ -3,9 +3,11 @@
 //! Per-process CPU over one second comes in whole percents from the kernel's 100 Hz clock,
 //! so an idle process blinks between 0 and 1 %. Sorted by CPU, every blink moves it, and
 //! with it every row between its two places: most of the table is redrawn each second for
-//! nothing. The console therefore shows an exponential average (half from the newest
-//! sample), and when the agent cut its list, a process that dropped out of it stays a few
-//! samples longer with its average decaying, instead of vanishing and coming back.
+//! nothing. So the console keeps an exponential average (half from the newest sample) and
+//! shows (and sorts by) a value that follows the average only once it moved by more than
+//! [`STEP`] (or 5 % of itself): noise stays put, real changes show within a sample or two.
+//! When the agent cut its list, a process that dropped out of it stays a few samples longer,
+//! decaying, instead of vanishing and coming back.
 
 use std::collections::HashMap;
 
@@ -15,11 +17,39 @@ use crate::proto::telemetry::ProcessSample;
 const ALPHA: f32 = 0.5;
 /// Samples a process stays after the agent stopped sending it.
 const KEEP_MISSING: u8 = 3;
+/// The least change of the average, in percent of a core, that changes what is shown.
+pub const STEP: f32 = 0.5;
+/// Averages below this are shown as 0.
+const ZERO: f32 = 0.05;
 
 #[derive(Debug, Clone)]
 struct Tracked {
+    /// The row as last shown (its `cpu` is the shown value).
     row: ProcessSample,
+    average: f32,
     missing: u8,
+}
+
+impl Tracked {
+    fn new(row: ProcessSample) -> Tracked {
+        Tracked {
+            average: row.cpu,
+            row,
+            missing: 0,
+        }
+    }
+
+    /// Moves the average towards `cpu` and the shown value towards the average.
+    fn advance(&mut self, cpu: f32) {
+        self.average += ALPHA * (cpu - self.average);
+        let shown = self.row.cpu;
+        let step = STEP.max(shown * 0.05);
+        if self.average < ZERO {
+            self.row.cpu = 0.0;
+        } else if (self.average - shown).abs() > step {
+            self.row.cpu = self.average;
+        }
+    }
 }
 
 /// The averaged rows of the latest samples.
@@ -37,29 +67,29 @@ impl CpuSmoothing {
         self.last_seq = Some(seq);
         let mut next = HashMap::with_capacity(rows.len());
         for row in rows.iter_mut() {
-            if let Some(old) = self.tracked.get(&row.pid) {
-                row.cpu = if fresh {
-                    old.row.cpu + ALPHA * (row.cpu - old.row.cpu)
-                } else {
-                    old.row.cpu
-                };
-            }
-            next.insert(
-                row.pid,
-                Tracked {
-                    row: row.clone(),
-                    missing: 0,
-                },
-            );
+            let tracked = match self.tracked.remove(&row.pid) {
+                Some(mut old) => {
+                    let cpu = row.cpu;
+                    old.row = ProcessSample {
+                        cpu: old.row.cpu,
+                        ..row.clone()
+                    };
+                    if fresh {
+                        old.advance(cpu);
+                    }
+                    old.missing = 0;
+                    old
+                }
+                None => Tracked::new(row.clone()),
+            };
+            row.cpu = tracked.row.cpu;
+            next.insert(row.pid, tracked);
         }
         if keep_missing {
             for (pid, mut old) in self.tracked.drain() {
-                if next.contains_key(&pid) {
-                    continue;
-                }
                 if fresh {
                     old.missing += 1;
-                    old.row.cpu *= 1.0 - ALPHA;
+                    old.advance(0.0);
                 }
                 if old.missing <= KEEP_MISSING {
                     rows.push(old.row.clone());
@@ -99,20 +129,37 @@ mod tests {
     }
 
     #[test]
-    fn averages_blinks_and_repeats_are_not_counted_twice() {
+    fn blinks_stay_put_and_real_changes_show() {
         let mut smoothing = CpuSmoothing::default();
-        let mut rows = vec![row(1, 1.0)];
-        smoothing.apply(1, &mut rows, false);
-        assert_eq!(cpus(&rows), [(1, 1.0)]);
-        let mut rows = vec![row(1, 0.0)];
-        smoothing.apply(2, &mut rows, false);
-        assert_eq!(cpus(&rows), [(1, 0.5)]);
-        let mut again = vec![row(1, 0.0)];
-        smoothing.apply(2, &mut again, false);
-        assert_eq!(cpus(&again), [(1, 0.5)], "the same sample again");
-        let mut rows = vec![row(1, 1.0)];
-        smoothing.apply(3, &mut rows, false);
-        assert_eq!(cpus(&rows), [(1, 0.75)]);
+        let mut shown = vec![];
+        for (seq, cpu) in [1.0, 0.0, 1.0, 0.0, 1.0, 50.0, 50.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+            .into_iter()
+            .enumerate()
+        {
+            let mut rows = vec![row(1, cpu)];
+            smoothing.apply(seq as u64 + 1, &mut rows, false);
+            shown.push(rows[0].cpu);
+        }
+        let tenths: Vec<f32> = shown.iter().map(|v| (v * 10.0).round() / 10.0).collect();
+        // A blinking process settles on its average; a busy one shows within a sample.
+        assert_eq!(
+            tenths,
+            [
+                1.0, 1.0, 1.0, 0.4, 0.4, 25.3, 37.7, 18.8, 9.4, 4.7, 2.4, 1.2
+            ]
+        );
+        let mut again = vec![row(1, 99.0)];
+        smoothing.apply(12, &mut again, false);
+        assert_eq!(
+            again[0].cpu, shown[11],
+            "the same sample again changes nothing"
+        );
+        for seq in 13..30 {
+            let mut rows = vec![row(1, 0.0)];
+            smoothing.apply(seq, &mut rows, false);
+            shown.push(rows[0].cpu);
+        }
+        assert_eq!(shown.last(), Some(&0.0), "an idle process reads 0");
     }
 
     #[test]
@@ -131,7 +178,7 @@ mod tests {
             [
                 vec![(1, 8.0), (2, 2.0)],
                 vec![(1, 8.0), (2, 1.0)],
-                vec![(1, 8.0), (2, 0.5)],
+                vec![(1, 8.0), (2, 1.0)],
                 vec![(1, 8.0)],
             ]
         );
