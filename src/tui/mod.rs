@@ -1,15 +1,100 @@
 //! The console: a full-screen dashboard of one instance.
+//!
+//! Data flows one way: terminal events go through the [`keymap`] into [`action::Action`]s,
+//! agent messages arrive from the [`agent_link`] task, and both reach [`app::App::update`],
+//! the only place state changes. [`views`] draw the state; they do no I/O. The
+//! [`event_loop`] draws only when `update` reports a visible change.
+//!
+//! | module | what it is |
+//! | --- | --- |
+//! | [`app`] | state, `update`, effects |
+//! | [`action`] | the closed set of named actions |
+//! | [`keymap`] | TOML keymaps, chords, user overlay |
+//! | [`layout`] | panel geometry for any terminal size |
+//! | [`views`], [`widgets`] | drawing |
+//! | [`event_loop`], [`terminal`], [`agent_link`] | I/O: terminal, frames, the agent |
+//! | [`theme`], [`problems`] | styles, and reporting broken user files |
 
+pub mod action;
+pub mod agent_link;
+pub mod app;
+pub mod event_loop;
+#[cfg(test)]
+pub mod fixtures;
 pub mod keymap;
+pub mod layout;
 pub mod problems;
+pub mod terminal;
 pub mod theme;
+pub mod views;
+pub mod widgets;
 
 use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use ratatui::layout::Rect;
 
 use crate::cli::ConsoleArgs;
+use crate::client::autostart::Autostart;
+use crate::config::{Config, Paths};
+use app::{AgentMsg, App, Msg};
 
 /// Runs the console until the user quits.
+///
+/// Configuration problems are reported and the agent is reached before the screen is taken,
+/// so every error up to that point prints as ordinary text.
 pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("the console is not built yet")
+    let paths = Paths::from_env();
+    let mut problems = Vec::new();
+    let config = Config::load(&paths.config_file()).unwrap_or_else(|problem| {
+        problems.push(problem);
+        Config::default()
+    });
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme_name = args.theme.clone().unwrap_or_else(|| config.theme.clone());
+    let (theme, theme_problems) = theme::load(&paths, &theme_name, no_color);
+    let (keymap, keymap_problems) = keymap::load(&paths, &config.keymap);
+    problems.extend(theme_problems);
+    problems.extend(keymap_problems);
+    if !problems::confirm_problems(&problems)? {
+        return Ok(ExitCode::from(2));
+    }
+    let (width, height) = crossterm::terminal::size().context("the console needs a terminal")?;
+    let mut app = App::new(keymap, theme, &theme_name, Rect::new(0, 0, width, height));
+    let autostart = Autostart {
+        enabled: true,
+        simulate_gpus: args.simulate_gpus,
+        sample_interval_ms: None,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the console's runtime")?;
+    runtime.block_on(async {
+        let (client, connected) = agent_link::subscribe(&app.query, &paths, &autostart)
+            .await
+            .context("cannot reach the agent")?;
+        app.update(
+            Msg::Agent(AgentMsg::Connected(Box::new(connected))),
+            Instant::now(),
+        );
+        let link =
+            agent_link::AgentLink::spawn(client, app.query.clone(), paths.clone(), autostart);
+        // The first sample may have changed the layout, and with it the rows to ask for.
+        for effect in app.take_effects() {
+            if let app::Effect::Query(query) = effect {
+                link.set_query(query);
+            }
+        }
+        let mut guard =
+            terminal::TerminalGuard::enter().context("cannot take over the terminal")?;
+        let ctx = event_loop::LoopContext {
+            link,
+            paths,
+            no_color,
+        };
+        event_loop::run(&mut app, &mut guard.terminal, ctx).await
+    })?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,176 @@
+//! The closed set of things a key can do in the console.
+//!
+//! Keymaps name actions by their stable kebab-case names (`"focus-next"`, `"sort-cpu"`); the
+//! names are part of the user-facing configuration, so renaming one is a breaking change.
+
+use std::fmt;
+
+/// One user intent. Keys resolve to actions through the keymap; the command line produces
+/// some of them too; [`crate::tui::app::App::update`] carries them out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Leave the console.
+    Quit,
+    /// Open the help overlay (or close it when it is open).
+    Help,
+    /// Open the `:` command line.
+    CommandLine,
+    /// Open the `/` process filter.
+    Filter,
+    /// Close the overlay, cancel the input, or clear the filter.
+    Back,
+    /// Repaint the whole screen.
+    Redraw,
+    /// Give the terminal back to the shell until `fg` (like Ctrl-Z in other programs).
+    Suspend,
+    /// Focus the next panel in reading order.
+    FocusNext,
+    /// Focus the previous panel in reading order.
+    FocusPrev,
+    /// Focus the panel to the left of the focused one.
+    FocusLeft,
+    /// Focus the panel to the right of the focused one.
+    FocusRight,
+    /// Focus the panel above the focused one.
+    FocusUp,
+    /// Focus the panel below the focused one.
+    FocusDown,
+    /// Move the selection up one row.
+    Up,
+    /// Move the selection down one row.
+    Down,
+    /// Move the selection up one page.
+    PageUp,
+    /// Move the selection down one page.
+    PageDown,
+    /// Select the first row.
+    Top,
+    /// Select the last row.
+    Bottom,
+    /// Sort processes by the next key (CPU → memory → GPU memory).
+    SortNext,
+    /// Sort processes by CPU use.
+    SortCpu,
+    /// Sort processes by resident memory.
+    SortMemory,
+    /// Sort processes by GPU memory.
+    SortGpuMemory,
+}
+
+impl Action {
+    /// Every action, in the order the help overlay lists them.
+    pub const ALL: [Action; 23] = [
+        Action::Quit,
+        Action::Help,
+        Action::CommandLine,
+        Action::Filter,
+        Action::Back,
+        Action::Redraw,
+        Action::Suspend,
+        Action::FocusNext,
+        Action::FocusPrev,
+        Action::FocusLeft,
+        Action::FocusRight,
+        Action::FocusUp,
+        Action::FocusDown,
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
+        Action::SortNext,
+        Action::SortCpu,
+        Action::SortMemory,
+        Action::SortGpuMemory,
+    ];
+
+    /// The stable name keymap files use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::CommandLine => "command-line",
+            Action::Filter => "filter",
+            Action::Back => "back",
+            Action::Redraw => "redraw",
+            Action::Suspend => "suspend",
+            Action::FocusNext => "focus-next",
+            Action::FocusPrev => "focus-prev",
+            Action::FocusLeft => "focus-left",
+            Action::FocusRight => "focus-right",
+            Action::FocusUp => "focus-up",
+            Action::FocusDown => "focus-down",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page-up",
+            Action::PageDown => "page-down",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
+            Action::SortNext => "sort-next",
+            Action::SortCpu => "sort-cpu",
+            Action::SortMemory => "sort-memory",
+            Action::SortGpuMemory => "sort-gpu-memory",
+        }
+    }
+
+    /// The action named `name`, if there is one.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|action| action.name() == name)
+    }
+
+    /// What the action does, for the help overlay when a binding gives no `desc`.
+    pub fn description(self) -> &'static str {
+        match self {
+            Action::Quit => "Quit",
+            Action::Help => "Show or hide this help",
+            Action::CommandLine => "Command line",
+            Action::Filter => "Filter processes",
+            Action::Back => "Close, cancel, clear filter",
+            Action::Redraw => "Redraw the screen",
+            Action::Suspend => "Suspend to the shell (fg resumes)",
+            Action::FocusNext => "Focus next panel",
+            Action::FocusPrev => "Focus previous panel",
+            Action::FocusLeft => "Focus panel to the left",
+            Action::FocusRight => "Focus panel to the right",
+            Action::FocusUp => "Focus panel above",
+            Action::FocusDown => "Focus panel below",
+            Action::Up => "Move up",
+            Action::Down => "Move down",
+            Action::PageUp => "Page up",
+            Action::PageDown => "Page down",
+            Action::Top => "Go to the top",
+            Action::Bottom => "Go to the bottom",
+            Action::SortNext => "Next process sort order",
+            Action::SortCpu => "Sort processes by CPU",
+            Action::SortMemory => "Sort processes by memory",
+            Action::SortGpuMemory => "Sort processes by GPU memory",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_kebab_case_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for action in Action::ALL {
+            let name = action.name();
+            assert!(seen.insert(name), "{name} used twice");
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{name} is not kebab-case"
+            );
+            assert_eq!(Action::from_name(name), Some(action));
+        }
+        assert_eq!(Action::from_name("no-such-action"), None);
+    }
+}

@@ -1,0 +1,202 @@
+//! The task that owns the connection to the agent.
+//!
+//! It forwards telemetry, notices and losses to the event loop as [`AgentMsg`]s and sends
+//! the process queries the loop hands it. When the connection breaks it reports the loss and
+//! tries again every [`RETRY_EVERY`], starting the agent if needed, until the console quits;
+//! a fresh connection is reported with its snapshot, so the dashboard fills at once.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::client::autostart::Autostart;
+use crate::client::{Client, ClientError, local};
+use crate::config::Paths;
+use crate::proto::telemetry::ProcessQuery;
+use crate::proto::{ClientMsg, Event, Response, ServerMsg};
+use crate::tui::app::{AgentMsg, Connected};
+
+/// How long to wait between reconnection attempts.
+pub const RETRY_EVERY: Duration = Duration::from_secs(2);
+/// Messages queued towards the event loop before the link waits for it.
+const QUEUE: usize = 64;
+
+/// The event loop's side of the link.
+#[derive(Debug)]
+pub struct AgentLink {
+    /// What the agent said, in order.
+    pub messages: mpsc::Receiver<AgentMsg>,
+    queries: mpsc::UnboundedSender<ProcessQuery>,
+    task: JoinHandle<()>,
+}
+
+impl AgentLink {
+    /// Starts the link over `client`, already subscribed with `query`.
+    pub fn spawn(
+        client: Client,
+        query: ProcessQuery,
+        paths: Paths,
+        autostart: Autostart,
+    ) -> AgentLink {
+        let (to_loop, messages) = mpsc::channel(QUEUE);
+        let (queries, from_loop) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run(client, query, paths, autostart, to_loop, from_loop));
+        AgentLink {
+            messages,
+            queries,
+            task,
+        }
+    }
+
+    /// Asks the agent for a different process table (sort, filter, number of rows).
+    pub fn set_query(&self, query: ProcessQuery) {
+        // The task only ends when the loop is gone, so a failed send has no one to tell.
+        let _ = self.queries.send(query);
+    }
+}
+
+impl Drop for AgentLink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+type ToLoop = mpsc::Sender<AgentMsg>;
+type FromLoop = mpsc::UnboundedReceiver<ProcessQuery>;
+
+async fn run(
+    mut client: Client,
+    mut query: ProcessQuery,
+    paths: Paths,
+    autostart: Autostart,
+    to_loop: ToLoop,
+    mut from_loop: FromLoop,
+) {
+    loop {
+        let Some(reason) = serve(&mut client, &mut query, &to_loop, &mut from_loop).await else {
+            return;
+        };
+        if to_loop.send(AgentMsg::Lost { reason }).await.is_err() {
+            return;
+        }
+        let Some(next) = reconnect(&mut query, &paths, &autostart, &to_loop, &mut from_loop).await
+        else {
+            return;
+        };
+        client = next;
+    }
+}
+
+/// Relays one connection until it breaks (`Some(reason)`) or the loop is gone (`None`).
+async fn serve(
+    client: &mut Client,
+    query: &mut ProcessQuery,
+    to_loop: &ToLoop,
+    from_loop: &mut FromLoop,
+) -> Option<String> {
+    loop {
+        tokio::select! {
+            incoming = client.next_incoming() => {
+                let msg = match incoming {
+                    Ok(Some(msg)) => msg,
+                    Ok(None) => return Some("the agent closed the connection".into()),
+                    Err(error) => return Some(error.to_string()),
+                };
+                if let Some(msg) = relay(msg)
+                    && to_loop.send(msg).await.is_err()
+                {
+                    return None;
+                }
+            }
+            wanted = from_loop.recv() => {
+                *query = wanted?;
+                let msg = ClientMsg::SubscribeTelemetry { processes: query.clone() };
+                if let Err(error) = client.send(msg).await {
+                    return Some(error.to_string());
+                }
+            }
+        }
+    }
+}
+
+/// What the loop needs to hear of one message from the agent.
+fn relay(msg: ServerMsg) -> Option<AgentMsg> {
+    match msg {
+        ServerMsg::Event {
+            body: Event::Telemetry(sample),
+            ..
+        } => Some(AgentMsg::Sample(sample)),
+        ServerMsg::Event {
+            body: Event::Notice { level, message },
+            ..
+        } => Some(AgentMsg::Notice { level, message }),
+        // A new query is answered with a snapshot: its newest sample already has the rows in
+        // the new order, so the table changes at once instead of at the next tick.
+        ServerMsg::Response {
+            body: Response::Subscribed { snapshot, .. },
+            ..
+        } => snapshot
+            .latest
+            .map(|sample| AgentMsg::Sample(Box::new(sample))),
+        ServerMsg::Error { message, .. } => Some(AgentMsg::Notice {
+            level: crate::proto::NoticeLevel::Error,
+            message: format!("agent: {message}"),
+        }),
+        ServerMsg::Response { .. } => None,
+    }
+}
+
+/// Tries to connect and subscribe every [`RETRY_EVERY`] until it works (`Some`) or the loop
+/// is gone (`None`), reporting each failure.
+async fn reconnect(
+    query: &mut ProcessQuery,
+    paths: &Paths,
+    autostart: &Autostart,
+    to_loop: &ToLoop,
+    from_loop: &mut FromLoop,
+) -> Option<Client> {
+    loop {
+        let wait = tokio::time::sleep(RETRY_EVERY);
+        tokio::pin!(wait);
+        // Keep taking queries while waiting, so the next subscription asks for the latest.
+        loop {
+            tokio::select! {
+                () = &mut wait => break,
+                wanted = from_loop.recv() => *query = wanted?,
+            }
+        }
+        match subscribe(query, paths, autostart).await {
+            Ok((client, connected)) => {
+                to_loop
+                    .send(AgentMsg::Connected(Box::new(connected)))
+                    .await
+                    .ok()?;
+                return Some(client);
+            }
+            Err(error) => {
+                let reason = error.to_string();
+                to_loop.send(AgentMsg::Lost { reason }).await.ok()?;
+            }
+        }
+    }
+}
+
+/// Connects (starting the agent when needed) and subscribes with `query`.
+pub async fn subscribe(
+    query: &ProcessQuery,
+    paths: &Paths,
+    autostart: &Autostart,
+) -> Result<(Client, Connected), ClientError> {
+    let mut client = local::connect(paths, "console", autostart).await?;
+    let (_, snapshot) = client.subscribe_telemetry(query.clone()).await?;
+    let connected = Connected {
+        ready: client.ready().clone(),
+        snapshot,
+        version_warning: client.version_warning(),
+    };
+    Ok((client, connected))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,121 @@
+//! What the agent link reports: connections, samples, notices, losses; and the live/stale/lost
+//! state the header shows.
+
+use std::time::{Duration, Instant};
+
+use super::{AgentIdentity, AgentMsg, App, Level, LinkState};
+use crate::core::history::HistoryBook;
+use crate::proto::NoticeLevel;
+use crate::proto::telemetry::ProcessSort;
+
+/// A sample older than this many intervals makes the link "stale"…
+const STALE_INTERVALS: u32 = 3;
+/// …but never sooner than this.
+const STALE_AT_LEAST: Duration = Duration::from_secs(3);
+
+impl App {
+    pub(super) fn on_agent(&mut self, msg: AgentMsg, now: Instant) -> bool {
+        match msg {
+            AgentMsg::Connected(connected) => {
+                let connected = *connected;
+                self.agent = Some(AgentIdentity {
+                    pid: connected.ready.agent_pid,
+                    version: connected.ready.station_version.clone(),
+                });
+                self.host = Some(connected.snapshot.host.clone());
+                // The agent's history is at least as full as ours, and after a restart of the
+                // agent its sequence numbers start again: take its history as it is.
+                self.history = HistoryBook::from_wire(connected.snapshot.history);
+                self.smoothing.clear();
+                if let Some(warning) = connected.version_warning {
+                    self.say(Level::Warning, warning);
+                } else if matches!(self.link, LinkState::Lost { .. }) {
+                    self.say(Level::Info, "agent reconnected");
+                }
+                self.link = LinkState::Waiting;
+                if let Some(sample) = connected.snapshot.latest {
+                    self.take_sample(sample, now);
+                }
+                self.link = self.link_state(now, None);
+                true
+            }
+            AgentMsg::Sample(sample) => {
+                self.take_sample(*sample, now);
+                self.link = self.link_state(now, None);
+                true
+            }
+            AgentMsg::Notice { level, message } => {
+                let level = match level {
+                    NoticeLevel::Info => Level::Info,
+                    NoticeLevel::Warning => Level::Warning,
+                    NoticeLevel::Error => Level::Error,
+                };
+                self.say(level, message);
+                true
+            }
+            AgentMsg::Lost { reason } => {
+                let known = matches!(&self.link, LinkState::Lost { reason: r, .. } if *r == reason);
+                if !known {
+                    self.say(
+                        Level::Warning,
+                        format!("agent lost: {reason}; reconnecting…"),
+                    );
+                }
+                let state = self.link_state(now, Some(reason));
+                let changed = state != self.link || !known;
+                self.link = state;
+                changed
+            }
+        }
+    }
+
+    pub(super) fn on_tick(&mut self, now: Instant) -> bool {
+        let reason = match &self.link {
+            LinkState::Lost { reason, .. } => Some(reason.clone()),
+            _ => None,
+        };
+        let state = self.link_state(now, reason);
+        let changed = state != self.link;
+        self.link = state;
+        changed
+    }
+
+    fn take_sample(&mut self, mut sample: crate::proto::telemetry::Sample, now: Instant) {
+        self.history.record(&sample);
+        let table = &mut sample.processes;
+        // Rows that drop out are kept only when they may just have fallen below the cut.
+        let cut =
+            table.rows.len() >= self.query.limit as usize && self.query.sort == ProcessSort::Cpu;
+        self.smoothing.apply(sample.seq, &mut table.rows, cut);
+        super::processes::sort(&mut table.rows, self.query.sort);
+        self.sample = Some(sample);
+        self.last_sample_at = Some(now);
+        self.reshape_rows();
+    }
+
+    /// The link state at `now`; `lost` is the reason when the connection is down.
+    fn link_state(&self, now: Instant, lost: Option<String>) -> LinkState {
+        let age = self
+            .last_sample_at
+            .map(|at| now.saturating_duration_since(at));
+        if let Some(reason) = lost {
+            return LinkState::Lost {
+                reason,
+                secs: age.map(|a| a.as_secs()),
+            };
+        }
+        let Some(age) = age else {
+            return LinkState::Waiting;
+        };
+        let interval = self.sample.as_ref().map_or(1000, |s| s.interval_ms.max(1));
+        let limit =
+            (Duration::from_millis(u64::from(interval)) * STALE_INTERVALS).max(STALE_AT_LEAST);
+        if age > limit {
+            LinkState::Stale {
+                secs: age.as_secs(),
+            }
+        } else {
+            LinkState::Live
+        }
+    }
+}

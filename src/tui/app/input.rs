@@ -1,0 +1,151 @@
+//! The `:` command line and the `/` filter: editing keys, and what a finished line does.
+//!
+//! Editing keys are fixed (not in the keymap): Enter runs or keeps, Esc cancels, Backspace,
+//! Ctrl-U clears, Ctrl-W deletes a word. The filter applies as it is typed.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::command::{self, Command};
+use super::{App, Effect, Input, InputKind, Level};
+use crate::proto::telemetry::ProcessSort;
+
+/// Longest line the input keeps.
+const MAX_INPUT: usize = 256;
+
+impl App {
+    pub(super) fn open_input(&mut self, kind: InputKind) -> bool {
+        let text = match kind {
+            InputKind::Command => String::new(),
+            InputKind::Filter => self.query.filter.clone().unwrap_or_default(),
+        };
+        self.message = None;
+        self.input = Some(Input { kind, text });
+        true
+    }
+
+    pub(super) fn on_input_key(&mut self, event: &KeyEvent) -> bool {
+        let Some(input) = self.input.as_mut() else {
+            return false;
+        };
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        match event.code {
+            KeyCode::Esc => {
+                let kind = input.kind;
+                self.input = None;
+                if kind == InputKind::Filter {
+                    self.set_filter(None);
+                }
+                true
+            }
+            KeyCode::Enter => {
+                let Some(Input { kind, text }) = self.input.take() else {
+                    return false;
+                };
+                match kind {
+                    InputKind::Command => self.run_command(&text),
+                    InputKind::Filter => {}
+                }
+                true
+            }
+            KeyCode::Backspace if input.text.is_empty() => {
+                // Backspace on an empty line closes it, as in vim.
+                self.input = None;
+                true
+            }
+            KeyCode::Backspace => {
+                input.text.pop();
+                self.after_edit();
+                true
+            }
+            KeyCode::Char('u') if ctrl => {
+                input.text.clear();
+                self.after_edit();
+                true
+            }
+            KeyCode::Char('w') if ctrl => {
+                let kept = input.text.trim_end().rfind(' ').map_or(0, |i| i + 1);
+                input.text.truncate(kept);
+                self.after_edit();
+                true
+            }
+            KeyCode::Char(c) if !ctrl && input.text.len() < MAX_INPUT => {
+                input.text.push(c);
+                self.after_edit();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(super) fn on_paste(&mut self, text: &str) -> bool {
+        let Some(input) = self.input.as_mut() else {
+            return false;
+        };
+        let room = MAX_INPUT.saturating_sub(input.text.len());
+        input
+            .text
+            .extend(text.chars().filter(|c| !c.is_control()).take(room));
+        self.after_edit();
+        true
+    }
+
+    /// The filter follows the text as it is typed.
+    fn after_edit(&mut self) {
+        if let Some(Input {
+            kind: InputKind::Filter,
+            text,
+        }) = &self.input
+        {
+            let filter = (!text.is_empty()).then(|| text.clone());
+            self.set_filter(filter);
+        }
+    }
+
+    fn run_command(&mut self, line: &str) {
+        let command = match command::parse(line) {
+            Ok(Some(command)) => command,
+            Ok(None) => return,
+            Err(message) => {
+                self.say(Level::Error, message);
+                return;
+            }
+        };
+        match command {
+            Command::Quit => self.quit = true,
+            Command::Help => self.help = Some(0),
+            Command::Redraw => self.effects.push(Effect::Repaint),
+            Command::Theme(Some(name)) => self.effects.push(Effect::LoadTheme(name)),
+            Command::Theme(None) => {
+                let text = format!("theme {} (:theme dark|light|basic|NAME)", self.theme_name);
+                self.say(Level::Info, text);
+            }
+            Command::Sort(sort) => {
+                self.set_sort(sort);
+            }
+            Command::Filter(filter) => self.set_filter(filter),
+        }
+    }
+
+    /// Changes the filter, re-filters the rows held, and asks the agent for the new rows.
+    pub(super) fn set_filter(&mut self, filter: Option<String>) {
+        if self.query.filter == filter {
+            return;
+        }
+        self.query.filter = filter;
+        self.lists.processes = Default::default();
+        self.selected_pid = None;
+        self.reshape_rows();
+        self.effects.push(Effect::Query(self.query.clone()));
+    }
+
+    /// Changes the sort order, re-sorts the rows held, and asks the agent for the new rows.
+    pub(super) fn set_sort(&mut self, sort: ProcessSort) -> bool {
+        if self.query.sort == sort {
+            return false;
+        }
+        self.query.sort = sort;
+        self.reshape_rows();
+        self.effects.push(Effect::Query(self.query.clone()));
+        true
+    }
+}

@@ -1,0 +1,188 @@
+//! The console's main loop: terminal events, agent messages and a slow clock in, frames out.
+//!
+//! Every input goes through [`App::update`], which says whether the screen changed. All
+//! queued input is taken before drawing (a burst of keys or a backlog of samples becomes one
+//! frame), frames are at most [`FRAME_INTERVAL`] apart, and nothing is drawn when nothing
+//! changed: there is no free-running render tick. The only timer is the one-second clock that
+//! ages the agent state, and it draws only when that state's text changes.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::task::Poll;
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use ratatui::backend::Backend;
+use ratatui::layout::Rect;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::config::Paths;
+use crate::tui::agent_link::AgentLink;
+use crate::tui::app::{App, Effect, Msg};
+use crate::tui::terminal::{self, Tui};
+use crate::tui::{theme, views};
+
+/// Shortest time between two frames (about 60 per second).
+pub const FRAME_INTERVAL: Duration = Duration::from_millis(16);
+/// How often the agent state is re-evaluated.
+const CLOCK: Duration = Duration::from_secs(1);
+
+/// What the loop needs besides the app and the terminal.
+pub struct LoopContext {
+    pub link: AgentLink,
+    pub paths: Paths,
+    pub no_color: bool,
+}
+
+/// Runs until the user quits, a terminating signal arrives, or the terminal goes away.
+pub async fn run(app: &mut App, terminal: &mut Tui, mut ctx: LoopContext) -> anyhow::Result<()> {
+    let mut events = EventStream::new();
+    let mut clock = tokio::time::interval_at(Instant::now() + CLOCK, CLOCK);
+    clock.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut screen = Screen::default();
+    let mut dirty = true;
+    let mut last_frame: Option<Instant> = None;
+    loop {
+        let now = Instant::now();
+        let due = last_frame.map_or(now, |at| at + FRAME_INTERVAL);
+        if dirty && now >= due {
+            screen.draw(app, terminal)?;
+            dirty = false;
+            last_frame = Some(now);
+        }
+        tokio::select! {
+            event = events.next() => {
+                let Some(event) = event else { return Ok(()) };
+                dirty |= on_event(app, event?);
+                // Take everything else already waiting before drawing.
+                while let Poll::Ready(event) = try_next(&mut events).await {
+                    let Some(event) = event else { return Ok(()) };
+                    dirty |= on_event(app, event?);
+                }
+            }
+            msg = ctx.link.messages.recv() => {
+                let Some(msg) = msg else { return Ok(()) };
+                dirty |= app.update(Msg::Agent(msg), Instant::now().into_std());
+                while let Ok(msg) = ctx.link.messages.try_recv() {
+                    dirty |= app.update(Msg::Agent(msg), Instant::now().into_std());
+                }
+            }
+            _ = clock.tick() => dirty |= app.update(Msg::Tick, Instant::now().into_std()),
+            _ = tokio::time::sleep_until(due), if dirty => {}
+            _ = sigterm.recv() => return Ok(()),
+            _ = sighup.recv() => return Ok(()),
+            _ = sigint.recv() => return Ok(()),
+        }
+        for effect in app.take_effects() {
+            dirty |= perform(app, terminal, &mut screen, &ctx, effect)?;
+        }
+        if app.quit {
+            return Ok(());
+        }
+    }
+}
+
+/// Remembers the last frame sent (as a hash), so that a frame identical to it is not sent at
+/// all: `update` says "changed" for every sample, but on an idle machine a new sample often
+/// draws the same cells, and even an empty diff would cost a cursor and colour reset on the
+/// wire. This is `Terminal::draw` with that one check added.
+#[derive(Default)]
+struct Screen {
+    last: Option<u64>,
+}
+
+impl Screen {
+    fn draw(&mut self, app: &App, terminal: &mut Tui) -> std::io::Result<()> {
+        terminal.autoresize()?;
+        let area = terminal.get_frame().area();
+        let buffer = terminal.current_buffer_mut();
+        views::render(app, area, buffer);
+        let cursor = views::cursor(app);
+        let mut hasher = DefaultHasher::new();
+        buffer.hash(&mut hasher);
+        cursor.hash(&mut hasher);
+        let hash = hasher.finish();
+        if self.last == Some(hash) {
+            buffer.reset();
+            return Ok(());
+        }
+        terminal.flush()?;
+        match cursor {
+            None => terminal.hide_cursor()?,
+            Some(position) => {
+                terminal.show_cursor()?;
+                terminal.set_cursor_position(position)?;
+            }
+        }
+        terminal.swap_buffers();
+        terminal.backend_mut().flush()?;
+        self.last = Some(hash);
+        Ok(())
+    }
+
+    /// Clears the terminal and makes the next frame go out in full. (Not `Terminal::clear`:
+    /// it asks the terminal for the cursor position, and the answer would land in the event
+    /// stream instead.)
+    fn repaint(&mut self, terminal: &mut Tui) -> std::io::Result<()> {
+        let size = terminal.size()?;
+        terminal.resize(Rect::new(0, 0, size.width, size.height))?;
+        self.last = None;
+        Ok(())
+    }
+}
+
+/// The next terminal event if one is ready, without waiting. It polls with this task's own
+/// waker: crossterm remembers the waker of a pending poll, so a throwaway one (as
+/// `now_or_never` uses) would leave the loop deaf to the keyboard.
+async fn try_next(events: &mut EventStream) -> Poll<Option<std::io::Result<Event>>> {
+    std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await
+}
+
+fn on_event(app: &mut App, event: Event) -> bool {
+    let now = Instant::now().into_std();
+    match event {
+        Event::Key(key) => app.update(Msg::Key(key), now),
+        Event::Paste(text) => app.update(Msg::Paste(text), now),
+        Event::Resize(width, height) => app.update(Msg::Resize { width, height }, now),
+        Event::FocusGained | Event::FocusLost | Event::Mouse(_) => false,
+    }
+}
+
+/// Carries out one effect; true when the screen must be drawn again.
+fn perform(
+    app: &mut App,
+    terminal: &mut Tui,
+    screen: &mut Screen,
+    ctx: &LoopContext,
+    effect: Effect,
+) -> anyhow::Result<bool> {
+    match effect {
+        Effect::Query(query) => {
+            ctx.link.set_query(query);
+            Ok(false)
+        }
+        Effect::LoadTheme(name) => {
+            // A theme is a small local file (or built in): reading it here is quick.
+            let (theme, problems) = theme::load(&ctx.paths, &name, ctx.no_color);
+            let msg = Msg::ThemeLoaded {
+                name,
+                theme: Box::new(theme),
+                problems,
+            };
+            Ok(app.update(msg, Instant::now().into_std()))
+        }
+        Effect::Repaint => {
+            screen.repaint(terminal)?;
+            Ok(true)
+        }
+        Effect::Suspend => {
+            terminal::suspend()?;
+            screen.repaint(terminal)?;
+            Ok(true)
+        }
+    }
+}

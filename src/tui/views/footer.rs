@@ -1,0 +1,128 @@
+//! The bottom line: the command line or filter while one is open, else the latest message,
+//! else key hints taken from the live keymap (so they follow the user's bindings).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+
+use crate::tui::action::Action;
+use crate::tui::app::{App, InputKind, Level};
+use crate::tui::keymap::Context;
+use crate::tui::theme::Role;
+use crate::tui::widgets::text::{self, Part, fit_parts};
+
+/// Hints shown on the dashboard: (actions that share one hint, label).
+const DASHBOARD_HINTS: &[(&[Action], &str)] = &[
+    (&[Action::Quit], "quit"),
+    (&[Action::Help], "help"),
+    (&[Action::CommandLine], "command"),
+    (&[Action::FocusNext], "focus"),
+    (&[Action::Down, Action::Up], "move"),
+    (&[Action::SortNext], "sort"),
+    (&[Action::Filter], "filter"),
+];
+
+const HELP_HINTS: &[(&[Action], &str)] = &[
+    (&[Action::Back], "close"),
+    (&[Action::Down, Action::Up], "scroll"),
+];
+
+/// Draws the footer line into `area`.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    buf.set_style(area, theme.style(Role::StatusBar));
+    if let Some(input) = &app.input {
+        let prompt = match input.kind {
+            InputKind::Command => ":",
+            InputKind::Filter => "/",
+        };
+        let style = theme.style(Role::CommandLine);
+        buf.set_style(area, style);
+        let visible = visible_input(&input.text, area.width);
+        let line = Line::from(vec![
+            Span::styled(prompt, style),
+            Span::styled(visible, style),
+        ]);
+        text::put(buf, area, 0, &line);
+        return;
+    }
+    if let Some(message) = &app.message {
+        let role = match message.level {
+            Level::Info => Role::Text,
+            Level::Warning => Role::StateWarn,
+            Level::Error => Role::StateError,
+        };
+        let line = Line::from(vec![
+            Span::raw(" "),
+            Span::styled(
+                text::truncate(&message.text, usize::from(area.width.saturating_sub(2))),
+                theme.style(role),
+            ),
+        ]);
+        text::put(buf, area, 0, &line);
+        return;
+    }
+    let context = app.context();
+    let hints = if context == Context::Help {
+        HELP_HINTS
+    } else {
+        DASHBOARD_HINTS
+    };
+    let mut parts = Vec::new();
+    for (i, (actions, label)) in hints.iter().enumerate() {
+        let keys: Vec<String> = actions
+            .iter()
+            .filter_map(|a| app.keymap.key_for(context, *a))
+            .map(ToString::to_string)
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let priority = u8::try_from(hints.len() - i).unwrap_or(0);
+        parts.push(Part::new(
+            priority,
+            vec![
+                Span::styled(keys.join("/"), theme.style(Role::HelpKey)),
+                Span::styled(format!(" {label}"), theme.style(Role::TextMuted)),
+            ],
+        ));
+    }
+    let pending = pending_text(app);
+    let room = usize::from(area.width).saturating_sub(text::width(&pending) + 2);
+    let mut spans = vec![Span::raw(" ")];
+    spans.extend(fit_parts(parts, Span::raw("  "), room));
+    if !pending.is_empty() {
+        let used: usize = spans.iter().map(Span::width).sum();
+        let gap = usize::from(area.width).saturating_sub(used + text::width(&pending) + 1);
+        spans.push(Span::raw(" ".repeat(gap)));
+        spans.push(Span::styled(pending, theme.style(Role::HelpKey)));
+    }
+    text::put(buf, area, 0, &Line::from(spans));
+}
+
+/// The keys of an unfinished chord, e.g. "g…".
+fn pending_text(app: &App) -> String {
+    if app.pending.is_empty() {
+        return String::new();
+    }
+    let keys: Vec<String> = app.pending.iter().map(ToString::to_string).collect();
+    format!("{}…", keys.join(" "))
+}
+
+/// The end of `text` that fits after the prompt with room for the cursor.
+fn visible_input(input: &str, width: u16) -> String {
+    let room = usize::from(width).saturating_sub(2);
+    let mut start = 0;
+    while text::width(&input[start..]) > room {
+        start += input[start..].chars().next().map_or(1, char::len_utf8);
+    }
+    input[start..].to_owned()
+}
+
+/// The cursor position after the typed text.
+pub fn cursor(app: &App, area: Rect) -> Option<Position> {
+    let input = app.input.as_ref()?;
+    let shown = visible_input(&input.text, area.width);
+    let x = area.x + 1 + text::width(&shown) as u16;
+    Some(Position::new(x.min(area.right().saturating_sub(1)), area.y))
+}

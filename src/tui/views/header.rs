@@ -1,0 +1,102 @@
+//! The top line: which machine this is, how long it has been up, whether the agent is
+//! answering, and the GPUs (SIMULATED when they are).
+//!
+//! Uptime has minute resolution and the agent state shows no age while samples are on time,
+//! so an idle dashboard does not rewrite the header every second.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use crate::core::units;
+use crate::proto::telemetry::GpuSource;
+use crate::tui::app::{App, LinkState};
+use crate::tui::theme::Role;
+use crate::tui::widgets::text::{self, Part, fit_parts};
+
+/// Draws the header line into `area`.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let theme = &app.theme;
+    buf.set_style(area, theme.style(Role::Header));
+    let muted = theme.style(Role::TextMuted);
+    let mut left = vec![Part::text(9, "station", theme.style(Role::Title))];
+    if let Some(host) = &app.host {
+        left.push(Part::text(
+            10,
+            host.hostname.clone(),
+            theme.style(Role::TextStrong),
+        ));
+        left.push(Part::text(4, short_os(&host.os).to_owned(), muted));
+        left.push(Part::text(2, host.kernel.clone(), muted));
+    }
+    if let Some(sample) = &app.sample {
+        left.push(Part::text(
+            6,
+            format!("up {}", units::uptime(sample.uptime_secs)),
+            muted,
+        ));
+    }
+    let right = right_parts(app);
+    let right_width: usize = right.iter().map(|s| s.width()).sum();
+    let room = usize::from(area.width).saturating_sub(right_width + 3);
+    let mut spans = vec![Span::raw(" ")];
+    spans.extend(fit_parts(left, Span::styled("  ", muted), room));
+    let used: usize = spans.iter().map(Span::width).sum();
+    let gap = usize::from(area.width).saturating_sub(used + right_width + 1);
+    spans.push(Span::raw(" ".repeat(gap)));
+    spans.extend(right);
+    text::put(buf, area, 0, &Line::from(spans));
+}
+
+/// The agent state and the GPU summary, right-aligned and never dropped.
+fn right_parts(app: &App) -> Vec<Span<'static>> {
+    let theme = &app.theme;
+    let mut spans = Vec::new();
+    if let Some(sample) = &app.sample {
+        let gpus = &sample.gpus;
+        let count = gpus.gpus.len();
+        let noun = if count == 1 { "GPU" } else { "GPUs" };
+        match &gpus.source {
+            GpuSource::Simulated => {
+                spans.push(Span::styled(
+                    format!("{count} {noun} "),
+                    theme.style(Role::Text),
+                ));
+                spans.push(Span::styled("SIMULATED", theme.style(Role::Simulated)));
+            }
+            GpuSource::Nvml { .. } => {
+                spans.push(Span::styled(
+                    format!("{count} {noun}"),
+                    theme.style(Role::Text),
+                ));
+            }
+            GpuSource::Unavailable { .. } => {
+                spans.push(Span::styled("no GPU", theme.style(Role::TextMuted)));
+            }
+            GpuSource::Loading => {
+                spans.push(Span::styled("GPUs…", theme.style(Role::TextMuted)));
+            }
+        }
+        spans.push(Span::raw("  "));
+    }
+    let (text, role) = match &app.link {
+        LinkState::Waiting => ("○ waiting".to_owned(), Role::StateWarn),
+        LinkState::Live => ("● live".to_owned(), Role::StateOk),
+        LinkState::Stale { secs } => (format!("◐ stale {}", units::age(*secs)), Role::StateWarn),
+        LinkState::Lost {
+            secs: Some(secs), ..
+        } => (
+            format!("✕ agent lost · {} ago", units::age(*secs)),
+            Role::StateError,
+        ),
+        LinkState::Lost { secs: None, .. } => ("✕ agent lost".to_owned(), Role::StateError),
+    };
+    spans.push(Span::styled(text, theme.style(role)));
+    spans.push(Span::raw(" "));
+    spans
+}
+
+/// The OS name without its code name: "Debian GNU/Linux 12 (bookworm)" → "Debian GNU/Linux 12".
+fn short_os(os: &str) -> &str {
+    os.split_once(" (").map_or(os, |(name, _)| name).trim()
+}

@@ -1,0 +1,39 @@
+//! What the console draws: pure functions of the state, one file per panel.
+//!
+//! Views read [`App`] and write into a [`Buffer`]; they do no I/O, change nothing and read no
+//! clock (everything time-dependent was computed by `update`), so the same state always draws
+//! the same screen, which is what the snapshot tests rely on.
+
+pub mod cpu;
+pub mod dashboard;
+pub mod disks;
+pub mod footer;
+pub mod frame;
+pub mod gpu_card;
+pub mod gpus;
+pub mod header;
+pub mod help;
+pub mod memory;
+pub mod network;
+pub mod processes;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+
+use crate::tui::app::App;
+
+/// Draws the whole screen.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    dashboard::render(app, area, buf);
+    if let Some(scroll) = app.help {
+        help::render(app, scroll, area, buf);
+    }
+}
+
+/// Where the terminal cursor goes: at the end of the command line while one is open.
+pub fn cursor(app: &App) -> Option<Position> {
+    footer::cursor(app, app.layout().footer)
+}
+
+#[cfg(test)]
+mod tests;
