@@ -51,7 +51,7 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
         problems.push(problem);
         Config::default()
     });
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let no_color = theme::no_color_requested();
     let theme_name = args.theme.clone().unwrap_or_else(|| config.theme.clone());
     let (theme, theme_problems) = theme::load(&paths, &theme_name, no_color);
     let (keymap, keymap_problems) = keymap::load(&paths, &config.keymap);
@@ -60,6 +60,13 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
     if !problems::confirm_problems(&problems)? {
         return Ok(ExitCode::from(2));
     }
+    let _log = match crate::logging::init(&paths.console_log()) {
+        Ok(guard) => Some(guard),
+        Err(error) => {
+            eprintln!("station: warning: logging is off: {error:#}");
+            None
+        }
+    };
     let (width, height) = crossterm::terminal::size().context("the console needs a terminal")?;
     let mut app = App::new(keymap, theme, &theme_name, Rect::new(0, 0, width, height));
     let autostart = Autostart {
@@ -75,6 +82,7 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
         let (client, connected) = agent_link::subscribe(&app.query, &paths, &autostart)
             .await
             .context("cannot reach the agent")?;
+        tracing::info!(agent_pid = client.ready().agent_pid, "console connected");
         app.update(
             Msg::Agent(AgentMsg::Connected(Box::new(connected))),
             Instant::now(),
@@ -96,5 +104,6 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
         };
         event_loop::run(&mut app, &mut guard.terminal, ctx).await
     })?;
+    tracing::info!("console quit");
     Ok(ExitCode::SUCCESS)
 }
