@@ -185,8 +185,11 @@ mod harness {
     #[test]
     fn exit_status_of_an_ended_program_is_kept() {
         let tmux = TmuxBuilder::new(80, 24).spawn(["sh", "-c", "echo last-words; exit 3"]);
-        let screen = tmux.wait_until("the program exited", |s| s.facts.dead);
+        let screen = tmux.wait_until("the program's exit status", |s| {
+            s.facts.exit_status.is_some()
+        });
         assert_eq!(screen.facts.exit_status, Some(3), "{screen}");
+        assert!(screen.facts.dead, "{screen}");
         assert!(screen.text.starts_with("last-words\n"), "{screen}");
     }
 

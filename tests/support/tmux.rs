@@ -45,7 +45,8 @@ pub struct PaneFacts {
     pub mouse_reporting: bool,
     /// The pane's program has exited (the pane stays, see `remain-on-exit`).
     pub dead: bool,
-    /// The program's exit status once it is dead and exited normally.
+    /// The program's exit status once it exited normally and tmux has reaped it, which can
+    /// come a moment after `dead`: wait on this, not on `dead`, to read the status.
     pub exit_status: Option<i32>,
     pub width: u16,
     pub height: u16,
