@@ -62,6 +62,15 @@ def fmt(value, digits=2, unit=""):
     return "—" if value is None else f"{value:.{digits}f}{unit}"
 
 
+def spread(runs, key, digits=2):
+    """The median with [min–max] when there are several runs, as BASELINES.md shows them."""
+    values = [r[key] for r in runs if r[key] is not None]
+    if len(values) < 2:
+        return fmt(median_of(runs, key), digits)
+    return (f"{fmt(statistics.median(values), digits)} "
+            f"[{fmt(min(values), digits)}–{fmt(max(values), digits)}]")
+
+
 def ratio(a, b):
     return "—" if a is None or not b else f"{a / b:.2f}×"
 
@@ -106,20 +115,22 @@ def main():
     for p in order:
         label = LABELS.get(p, p)
         if p not in med:
-            table.append([label, versions.get(p, ""), "failed: " + "; ".join(errors[p])])
+            table.append([label, versions.get(p, ""), "failed (below)"])
             continue
         m = med[p]
         station = p.startswith("station")
         table.append([
             label,
             versions.get(p, ""),
-            fmt(m["cpu"]),
+            spread(per_program[p], "cpu"),
             f"{fmt(m['console_cpu'])} / {fmt(m['agent_cpu'])}" if station else "",
             f"{fmt(m['rss'], 1)} / {fmt(m['agent_rss'], 1)}" if station else fmt(m["rss"], 1),
-            fmt(m["kib_s"]),
-            fmt(m["frame"], 0),
+            spread(per_program[p], "kib_s"),
+            spread(per_program[p], "frame", 0),
         ])
     print_table(table)
+    for p, messages in errors.items():
+        print(f"  {LABELS.get(p, p)} failed: {'; '.join(messages)}")
 
     station = med.get("station-warm") or med.get("station-cold")
     peers = [p for p in PEERS if p in med]
