@@ -1,0 +1,10 @@
+//! Helpers shared by the integration tests: a tmux harness for end-to-end runs of real
+//! binaries, isolated Station folders, and waiting on conditions instead of sleeping.
+//!
+//! Each test crate includes this with `mod support;` and uses only part of it, so unused
+//! items are allowed here rather than in every test file.
+#![allow(dead_code)]
+
+pub mod station;
+pub mod tmux;
+pub mod wait;

@@ -1,0 +1,135 @@
+//! A Station instance of its own for one test: `HOME` and the XDG folders in a temporary
+//! folder, so a test never sees (or stops) the user's agent, and its agent is stopped when
+//! the test ends, whatever happened.
+
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use tempfile::TempDir;
+
+use super::wait;
+
+/// The `station` binary Cargo built for this test run.
+pub const STATION_BIN: &str = env!("CARGO_BIN_EXE_station");
+
+/// Isolated folders for one Station instance; see the module documentation.
+pub struct StationEnv {
+    dir: TempDir,
+}
+
+impl StationEnv {
+    /// Creates `home/`, `config/`, `state/` and `runtime/` (0700) in a new temporary folder.
+    #[track_caller]
+    pub fn new() -> StationEnv {
+        let dir = tempfile::Builder::new()
+            .prefix("station-e2e-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("cannot create a temporary folder: {e}"));
+        for sub in ["home", "config", "state", "runtime"] {
+            let path = dir.path().join(sub);
+            fs::create_dir(&path).unwrap_or_else(|e| panic!("cannot create {path:?}: {e}"));
+        }
+        StationEnv { dir }
+    }
+
+    /// The temporary folder holding everything.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `HOME`, the XDG variables and `PATH`/`LANG`: the whole environment a Station process
+    /// of this instance gets.
+    pub fn vars(&self) -> Vec<(OsString, OsString)> {
+        let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
+        let sub = |name: &str| self.dir.path().join(name).into_os_string();
+        vec![
+            ("PATH".into(), path),
+            ("LANG".into(), "C.UTF-8".into()),
+            ("HOME".into(), sub("home")),
+            ("XDG_CONFIG_HOME".into(), sub("config")),
+            ("XDG_STATE_HOME".into(), sub("state")),
+            ("XDG_RUNTIME_DIR".into(), sub("runtime")),
+        ]
+    }
+
+    /// `station ARGS` with exactly [`vars`](Self::vars) as its environment.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut command = Command::new(STATION_BIN);
+        command.env_clear().envs(self.vars()).args(args);
+        command
+    }
+
+    /// Runs `station ARGS` to completion, panicking only when it cannot be started.
+    #[track_caller]
+    pub fn run<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.command(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {STATION_BIN}: {e}"))
+    }
+
+    /// `$XDG_RUNTIME_DIR/station/`: the agent's socket and pidfile.
+    pub fn runtime_dir(&self) -> PathBuf {
+        self.dir.path().join("runtime/station")
+    }
+
+    /// The agent's socket.
+    pub fn socket(&self) -> PathBuf {
+        self.runtime_dir().join("agent.sock")
+    }
+
+    /// The agent's pidfile.
+    pub fn pidfile(&self) -> PathBuf {
+        self.runtime_dir().join("agent.pid")
+    }
+
+    /// The pid in the pidfile when that process still runs.
+    pub fn agent_pid(&self) -> Option<i32> {
+        let text = fs::read_to_string(self.pidfile()).ok()?;
+        let pid = text.split_whitespace().next()?.parse().ok()?;
+        (!wait::process_ended(pid)).then_some(pid)
+    }
+
+    /// `station agent stop`, asserting that it succeeds and that the socket is gone after.
+    #[track_caller]
+    pub fn stop_agent(&self) {
+        let output = self.run(["agent", "stop"]);
+        assert!(
+            output.status.success(),
+            "station agent stop failed ({}):\nstdout: {}\nstderr: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+        );
+        assert!(
+            !self.socket().exists(),
+            "station agent stop returned but {:?} is still there",
+            self.socket()
+        );
+    }
+}
+
+impl Drop for StationEnv {
+    /// Stops an agent that is still running: SIGTERM, then SIGKILL if it does not end.
+    fn drop(&mut self) {
+        let Some(pid) = self.agent_pid() else { return };
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+        let ended = || wait::process_ended(pid).then_some(());
+        if wait::poll(Duration::from_secs(5), ended).is_err() {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+            let _ = wait::poll(Duration::from_secs(2), ended);
+        }
+    }
+}
