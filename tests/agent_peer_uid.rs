@@ -4,13 +4,14 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot set up should panic
 
-mod sandbox;
+mod support;
+
+use support::station::{StationEnv, describe};
+use support::wait::{process_ended, wait_for};
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
-
-use sandbox::{Sandbox, describe};
 
 /// The conventional unprivileged user.
 const NOBODY: u32 = 65534;
@@ -21,21 +22,21 @@ fn another_uid_is_refused_with_a_message_and_a_log_line() {
         nix::unistd::geteuid().is_root(),
         "this test runs a client as uid {NOBODY} and so needs root; run the suite as root (CI does)"
     );
-    let sandbox = Sandbox::new();
-    let pid = sandbox.start_agent(&[]);
+    let station = StationEnv::new();
+    let pid = station.start_agent(&[]);
 
     // Open the way to the socket for everyone: the 0700 folder and the 0600 socket are the
     // first line of defence; this test is about the second (SO_PEERCRED).
     let open = |path: &std::path::Path, mode| {
         fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap()
     };
-    open(sandbox.root(), 0o755);
-    open(&sandbox.root().join("run"), 0o755);
-    open(&sandbox.runtime_dir(), 0o755);
-    open(&sandbox.socket(), 0o666);
+    open(station.root(), 0o755);
+    open(&station.root().join("runtime"), 0o755);
+    open(&station.runtime_dir(), 0o755);
+    open(&station.socket(), 0o666);
 
-    let output = sandbox
-        .command(&["agent", "status"])
+    let output = station
+        .command(["agent", "status"])
         .uid(NOBODY)
         .gid(NOBODY)
         .output()
@@ -54,13 +55,17 @@ fn another_uid_is_refused_with_a_message_and_a_log_line() {
         describe(&output)
     );
 
-    sandbox::wait_until("the refusal is logged", || {
-        sandbox.log().contains(&format!("uid={NOBODY}"))
-            && sandbox
+    wait_for("the refusal is logged", || {
+        station.log().contains(&format!("uid={NOBODY}"))
+            && station
                 .log()
                 .contains("refused a connection from another user")
     });
     // The owner is still served.
-    assert!(sandbox.run(&["agent", "status"]).status.success());
-    assert!(sandbox::alive(pid));
+    assert!(station.run(["agent", "status"]).status.success());
+    assert!(alive(pid));
+}
+
+fn alive(pid: i32) -> bool {
+    !process_ended(pid)
 }

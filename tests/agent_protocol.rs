@@ -3,11 +3,12 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot set up should panic
 
-mod sandbox;
+mod support;
+
+use support::conn::Conn;
+use support::station::StationEnv;
 
 use serde_json::json;
-
-use sandbox::{Conn, Sandbox};
 
 fn error_code(frame: &serde_json::Value) -> &str {
     assert_eq!(frame["type"], "error", "expected an error, got {frame}");
@@ -16,9 +17,9 @@ fn error_code(frame: &serde_json::Value) -> &str {
 
 #[test]
 fn requests_before_hello_are_refused_and_the_connection_stays_usable() {
-    let sandbox = Sandbox::new();
-    sandbox.start_agent(&[]);
-    let mut conn = sandbox.connect();
+    let station = StationEnv::new();
+    station.start_agent(&[]);
+    let mut conn = station.connect();
     conn.send(json!({"id": 1, "type": "ping"}));
     let reply = conn.recv_reply();
     assert_eq!(error_code(&reply), "not_ready");
@@ -40,9 +41,9 @@ fn requests_before_hello_are_refused_and_the_connection_stays_usable() {
 
 #[test]
 fn malformed_unknown_and_truncated_frames_get_errors_and_the_connection_survives() {
-    let sandbox = Sandbox::new();
-    sandbox.start_agent(&[]);
-    let mut conn = sandbox.connect();
+    let station = StationEnv::new();
+    station.start_agent(&[]);
+    let mut conn = station.connect();
     conn.hello();
 
     conn.send_raw(b"{this is not json\n").unwrap();
@@ -70,15 +71,15 @@ fn malformed_unknown_and_truncated_frames_get_errors_and_the_connection_survives
     // A frame cut off by the client hanging up closes only that connection.
     conn.send_raw(br#"{"id": 11, "type": "pi"#).unwrap();
     drop(conn);
-    let mut next = sandbox.connect();
+    let mut next = station.connect();
     next.hello();
 }
 
 #[test]
 fn protocol_mismatch_is_refused_with_the_fix() {
-    let sandbox = Sandbox::new();
-    let pid = sandbox.start_agent(&[]);
-    let mut conn = sandbox.connect();
+    let station = StationEnv::new();
+    let pid = station.start_agent(&[]);
+    let mut conn = station.connect();
     conn.send(json!({"id": 0, "type": "hello", "protocol_version": 999, "station_version": "9.9.9", "client": "future"}));
     let reply = conn.recv_reply();
     assert_eq!(error_code(&reply), "version_mismatch");
@@ -90,10 +91,10 @@ fn protocol_mismatch_is_refused_with_the_fix() {
 
 #[test]
 fn an_oversize_frame_closes_only_its_own_connection() {
-    let sandbox = Sandbox::new();
-    sandbox.start_agent(&[]);
+    let station = StationEnv::new();
+    station.start_agent(&[]);
 
-    let mut watcher = sandbox.connect();
+    let mut watcher = station.connect();
     watcher.hello();
     watcher.send(
         json!({"id": 1, "type": "subscribe_telemetry", "processes": {"sort": "cpu", "limit": 5}}),
@@ -101,7 +102,7 @@ fn an_oversize_frame_closes_only_its_own_connection() {
     let subscribed = watcher.recv_reply();
     assert_eq!(subscribed["body"]["kind"], "subscribed", "{subscribed}");
 
-    let mut hostile = sandbox.connect();
+    let mut hostile = station.connect();
     hostile.hello();
     let chunk = vec![b'x'; 64 * 1024];
     let mut sent = 0;
@@ -124,7 +125,7 @@ fn an_oversize_frame_closes_only_its_own_connection() {
         second > first,
         "telemetry keeps flowing: {first} then {second}"
     );
-    let mut newcomer: Conn = sandbox.connect();
+    let mut newcomer = station.connect();
     newcomer.hello();
 }
 
@@ -139,9 +140,9 @@ fn next_seq(conn: &mut Conn) -> u64 {
 
 #[test]
 fn telemetry_subscription_starts_with_history_and_respects_the_process_query() {
-    let sandbox = Sandbox::new();
-    sandbox.start_agent(&["--simulate-gpus", "2"]);
-    let mut conn = sandbox.connect();
+    let station = StationEnv::new();
+    station.start_agent(&["--simulate-gpus", "2"]);
+    let mut conn = station.connect();
     conn.hello();
     // Subscribing hands over the history: wait for two more samples, then subscribe again
     // (which replaces the process query) and find them in the history.

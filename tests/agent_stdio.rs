@@ -3,19 +3,20 @@
 
 #![allow(clippy::unwrap_used)] // a test that cannot set up should panic
 
-mod sandbox;
+mod support;
+
+use support::station::{StationEnv, describe};
+use support::wait::process_ended;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 
-use sandbox::{Sandbox, describe};
-
 #[test]
 fn the_bridge_starts_the_agent_and_relays_frames_both_ways() {
-    let sandbox = Sandbox::new();
-    assert!(sandbox.agent_pid().is_none());
-    let mut bridge = sandbox
-        .command(&["agent", "--stdio"])
+    let station = StationEnv::new();
+    assert!(station.agent_pid().is_none());
+    let mut bridge = station
+        .command(["agent", "--stdio"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -43,7 +44,7 @@ fn the_bridge_starts_the_agent_and_relays_frames_both_ways() {
     };
     let ready = read();
     assert_eq!(ready["body"]["kind"], "ready", "{ready}");
-    let pid = sandbox.agent_pid().expect("the bridge started the agent");
+    let pid = station.agent_pid().expect("the bridge started the agent");
     assert_eq!(ready["body"]["agent_pid"], pid);
     let status = read();
     assert_eq!(status["id"], 1);
@@ -54,16 +55,16 @@ fn the_bridge_starts_the_agent_and_relays_frames_both_ways() {
     drop(stdin); // end of input: the bridge half-closes, the agent hangs up, the bridge exits
     let output = bridge.wait_with_output().expect("bridge exit");
     assert!(output.status.success(), "{}", describe(&output));
-    assert!(sandbox::alive(pid), "the agent outlives the bridge");
+    assert!(alive(pid), "the agent outlives the bridge");
 }
 
 #[test]
 fn the_bridge_reports_a_broken_runtime_folder() {
-    let sandbox = Sandbox::new();
+    let station = StationEnv::new();
     // A file where the runtime folder should be: nothing can listen there.
-    std::fs::write(sandbox.root().join("run/station"), "not a folder").unwrap();
-    let output = sandbox
-        .command(&["agent", "--stdio"])
+    std::fs::write(station.root().join("runtime/station"), "not a folder").unwrap();
+    let output = station
+        .command(["agent", "--stdio"])
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -74,4 +75,8 @@ fn the_bridge_reports_a_broken_runtime_folder() {
         "{}",
         describe(&output)
     );
+}
+
+fn alive(pid: i32) -> bool {
+    !process_ended(pid)
 }

@@ -1,10 +1,12 @@
 //! Helpers shared by the integration tests: a tmux harness for end-to-end runs of real
-//! binaries, isolated Station folders, and waiting on conditions instead of sleeping.
+//! binaries, isolated Station folders, a raw protocol connection to an agent, and waiting on
+//! conditions instead of sleeping.
 //!
 //! Each test crate includes this with `mod support;` and uses only part of it, so unused
 //! items are allowed here rather than in every test file.
 #![allow(dead_code)]
 
+pub mod conn;
 pub mod station;
 pub mod tmux;
 pub mod wait;

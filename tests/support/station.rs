@@ -12,7 +12,18 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tempfile::TempDir;
 
+use super::conn::Conn;
 use super::wait;
+
+/// Exit status and both outputs of a finished command, for assertion messages.
+pub fn describe(output: &Output) -> String {
+    format!(
+        "{}\nstdout: {}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
 
 /// The `station` binary Cargo built for this test run.
 pub const STATION_BIN: &str = env!("CARGO_BIN_EXE_station");
@@ -54,6 +65,7 @@ impl StationEnv {
             ("XDG_CONFIG_HOME".into(), sub("config")),
             ("XDG_STATE_HOME".into(), sub("state")),
             ("XDG_RUNTIME_DIR".into(), sub("runtime")),
+            ("STATION_LOG".into(), "debug".into()),
         ]
     }
 
@@ -100,6 +112,41 @@ impl StationEnv {
         let text = fs::read_to_string(self.pidfile()).ok()?;
         let pid = text.split_whitespace().next()?.parse().ok()?;
         (!wait::process_ended(pid)).then_some(pid)
+    }
+
+    /// `$XDG_CONFIG_HOME/station/`.
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config/station")
+    }
+
+    /// The agent's log file.
+    pub fn agent_log(&self) -> PathBuf {
+        self.dir.path().join("state/station/agent.log")
+    }
+
+    /// What the agent has logged so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.agent_log()).unwrap_or_default()
+    }
+
+    /// `station agent --sample-interval 250 EXTRA…` (detached), asserting it started;
+    /// returns the agent's pid.
+    #[track_caller]
+    pub fn start_agent(&self, extra: &[&str]) -> i32 {
+        let output = self.run(["agent", "--sample-interval", "250"].iter().chain(extra));
+        assert!(
+            output.status.success(),
+            "station agent failed: {}",
+            describe(&output)
+        );
+        self.agent_pid()
+            .expect("a running agent in the pidfile after start")
+    }
+
+    /// A raw protocol connection to this instance's agent.
+    #[track_caller]
+    pub fn connect(&self) -> Conn {
+        Conn::open(&self.socket())
     }
 
     /// `station agent stop`, asserting that it succeeds and that the socket is gone after.

@@ -75,3 +75,10 @@ pub fn process_ended(pid: i32) -> bool {
             .is_some_and(|state| state == "Z" || state == "X"),
     }
 }
+
+/// [`wait_until`] with the default timeout, for conditions that have nothing to show on
+/// failure but their name.
+#[track_caller]
+pub fn wait_for(name: &str, condition: impl FnMut() -> bool) {
+    wait_until(name, default_timeout(), condition, String::new);
+}
