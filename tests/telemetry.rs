@@ -20,6 +20,7 @@ fn collector(simulate_gpus: u32) -> Collector {
         simulate_gpus,
         // Never depend on whether this machine has a GPU.
         nvml_library: Some(PathBuf::from("/nonexistent/station-test/libnvidia-ml.so.1")),
+        ..CollectorOptions::default()
     })
 }
 

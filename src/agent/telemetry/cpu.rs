@@ -40,17 +40,19 @@ fn parse_times(values: &[u8]) -> Option<CpuTimes> {
     if count < 4 {
         return None;
     }
-    let total: u64 = counters.iter().sum();
-    let idle = counters[3] + counters[4];
+    let total = counters
+        .iter()
+        .fold(0u64, |sum, value| sum.saturating_add(*value));
+    let idle = counters[3].saturating_add(counters[4]);
     Some(CpuTimes {
-        busy: total - idle,
+        busy: total.saturating_sub(idle),
         total,
     })
 }
 
-/// Parses `/proc/stat` into the aggregate line and the per-core lines, in kernel order.
-/// Returns `None` when there is no aggregate `cpu` line.
-pub(crate) fn parse_stat(text: &[u8], cores: &mut Vec<CpuTimes>) -> Option<CpuTimes> {
+/// Parses `/proc/stat` into the aggregate line and the per-core lines (core number and
+/// jiffies), in kernel order. Returns `None` when there is no aggregate `cpu` line.
+pub(crate) fn parse_stat(text: &[u8], cores: &mut Vec<(u64, CpuTimes)>) -> Option<CpuTimes> {
     cores.clear();
     let mut total = None;
     for line in lines(text) {
@@ -71,11 +73,30 @@ pub(crate) fn parse_stat(text: &[u8], cores: &mut Vec<CpuTimes>) -> Option<CpuTi
         };
         if label.is_empty() {
             total = Some(times);
-        } else if parse_u64(label).is_some() {
-            cores.push(times);
+        } else if let Some(core) = parse_u64(label) {
+            cores.push((core, times));
         }
     }
     total
+}
+
+/// Busy share of each core in `current` since `previous`, matched by core number (the same
+/// position unless a core went offline or came online); 0 for a core without a baseline.
+fn core_shares(previous: &[(u64, CpuTimes)], current: &[(u64, CpuTimes)]) -> Vec<f32> {
+    current
+        .iter()
+        .enumerate()
+        .map(|(index, (core, now))| {
+            let before = match previous.get(index) {
+                Some((number, times)) if number == core => Some(times),
+                _ => previous
+                    .iter()
+                    .find(|(number, _)| number == core)
+                    .map(|(_, times)| times),
+            };
+            before.map_or(0.0, |before| now.busy_percent_since(*before))
+        })
+        .collect()
 }
 
 /// Number of logical cores listed in `/proc/stat` (the `cpuN` lines).
@@ -91,8 +112,8 @@ pub(crate) struct CpuMeter {
     file: KeptFile,
     buf: Vec<u8>,
     previous_total: Option<CpuTimes>,
-    previous_cores: Vec<CpuTimes>,
-    current_cores: Vec<CpuTimes>,
+    previous_cores: Vec<(u64, CpuTimes)>,
+    current_cores: Vec<(u64, CpuTimes)>,
     warn: WarnOnce,
 }
 
@@ -132,16 +153,7 @@ impl CpuMeter {
             (Some(now), Some(before)) => now.busy_percent_since(before),
             _ => 0.0,
         };
-        let cores = self
-            .current_cores
-            .iter()
-            .enumerate()
-            .map(|(index, now)| match self.previous_cores.get(index) {
-                Some(before) => now.busy_percent_since(*before),
-                // A core that came online since the last read has no baseline yet.
-                None => 0.0,
-            })
-            .collect();
+        let cores = core_shares(&self.previous_cores, &self.current_cores);
         if total.is_some() {
             self.previous_total = total;
         }
@@ -178,10 +190,13 @@ btime 1700000000\n";
         assert_eq!(cores.len(), 2);
         assert_eq!(
             cores[1],
-            CpuTimes {
-                busy: 62,
-                total: 472
-            }
+            (
+                1,
+                CpuTimes {
+                    busy: 62,
+                    total: 472
+                }
+            )
         );
         assert_eq!(count_cores(STAT), 2);
     }
@@ -202,8 +217,33 @@ btime 1700000000\n";
             &mut cores,
         );
         assert_eq!(total, None);
-        assert_eq!(cores, vec![CpuTimes { busy: 3, total: 4 }]);
+        assert_eq!(cores, vec![(1, CpuTimes { busy: 3, total: 4 })]);
         assert_eq!(count_cores(b""), 0);
+    }
+
+    #[test]
+    fn absurd_counters_do_not_overflow() {
+        let mut cores = Vec::new();
+        let total = parse_stat(
+            b"cpu 18446744073709551615 1 1 18446744073709551615 9\n",
+            &mut cores,
+        )
+        .expect("parsed");
+        assert_eq!(total.total, u64::MAX);
+        assert!(total.busy <= total.total);
+    }
+
+    #[test]
+    fn cores_are_matched_by_number() {
+        let times = |busy, total| CpuTimes { busy, total };
+        let previous = [(0, times(0, 100)), (1, times(0, 100)), (2, times(50, 100))];
+        // Core 1 went offline: core 2 is compared with core 2, not with core 1.
+        let current = [(0, times(10, 200)), (2, times(150, 200))];
+        assert_eq!(core_shares(&previous, &current), vec![10.0, 100.0]);
+        // Core 3 came online: no baseline yet.
+        let current = [(0, times(10, 200)), (3, times(5, 10))];
+        assert_eq!(core_shares(&previous, &current), vec![10.0, 0.0]);
+        assert!(core_shares(&previous, &[]).is_empty());
     }
 
     #[test]

@@ -5,12 +5,15 @@
 //! (within a budget of open files). What does not change while a process lives (its
 //! user and command line) is read when the process is first seen, when its pid was reused (a
 //! new start time) or when it called `exec` (a new name), and kept until it exits.
+//!
+//! Optionally (`idle_recheck`), a process that used no CPU since its previous read is not
+//! read again for a while: on a host with a thousand idle processes that skips most reads.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt::Write as _;
 use std::fs::File;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nix::unistd::{SysconfVar, sysconf};
 
@@ -28,6 +31,12 @@ struct Known {
     start_time: u64,
     comm: Vec<u8>,
     cpu_ticks: u64,
+    /// When `cpu_ticks` was read (`None` until the first read).
+    read_at: Option<Instant>,
+    /// Resident memory at the last read, bytes.
+    rss: u64,
+    /// It used no CPU between its last two reads.
+    idle: bool,
     /// The walk that last saw it; entries not seen by the latest walk are dropped.
     seen: u64,
     user: String,
@@ -43,6 +52,9 @@ impl Known {
             start_time,
             comm: comm.to_vec(),
             cpu_ticks: 0,
+            read_at: None,
+            rss: 0,
+            idle: false,
             seen: 0,
             user: String::new(),
             command: String::new(),
@@ -64,6 +76,8 @@ pub(crate) struct ProcessWalker {
     /// How many `/proc/PID/stat` files may stay open between walks; 0 opens and closes every
     /// file on every walk.
     stat_files_budget: usize,
+    /// How long a process that used no CPU is not read again (zero: every walk reads all).
+    idle_recheck: Duration,
     path: String,
     stat_buf: Vec<u8>,
     other_buf: Vec<u8>,
@@ -71,7 +85,11 @@ pub(crate) struct ProcessWalker {
 }
 
 impl ProcessWalker {
-    pub(crate) fn new() -> ProcessWalker {
+    /// `idle_recheck`: a process that used no CPU between its last two reads is read again
+    /// only once this much time passed; meanwhile it is listed with 0 % CPU and its last
+    /// resident size. That makes a walk over many idle processes much cheaper, at the price of
+    /// seeing an idle process wake up that much later. Zero reads every process every walk.
+    pub(crate) fn new(idle_recheck: Duration) -> ProcessWalker {
         let positive = |var| {
             sysconf(var)
                 .ok()
@@ -90,6 +108,7 @@ impl ProcessWalker {
             // Half of the soft limit on open files: the agent needs the rest.
             stat_files_budget: usize::try_from((open_files_soft_limit() / 2).min(MAX_KEPT_FILES))
                 .unwrap_or(0),
+            idle_recheck,
             path: String::with_capacity(32),
             stat_buf: Vec::with_capacity(1024),
             other_buf: Vec::with_capacity(1024),
@@ -128,7 +147,7 @@ impl ProcessWalker {
             let Some(pid) = name.to_str().and_then(|name| name.parse::<u32>().ok()) else {
                 continue;
             };
-            if let Some(process) = self.read_process(pid, walk, elapsed) {
+            if let Some(process) = self.read_process(pid, walk, now, elapsed) {
                 processes.push(process);
             }
         }
@@ -138,7 +157,30 @@ impl ProcessWalker {
     }
 
     /// Reads one process; `None` when it exited meanwhile or its files make no sense.
-    fn read_process(&mut self, pid: u32, walk: u64, elapsed: Option<f64>) -> Option<ProcessSample> {
+    /// `now` is when the walk began; `elapsed`, the seconds since the previous walk.
+    fn read_process(
+        &mut self,
+        pid: u32,
+        walk: u64,
+        now: Instant,
+        elapsed: Option<f64>,
+    ) -> Option<ProcessSample> {
+        if let Some(known) = self.known.get_mut(&pid)
+            && known.idle
+            && known
+                .read_at
+                .is_some_and(|at| now.duration_since(at) < self.idle_recheck)
+        {
+            known.seen = walk;
+            return Some(ProcessSample {
+                pid,
+                user: known.user.clone(),
+                command: known.command.clone(),
+                cpu: 0.0,
+                rss: known.rss,
+                gpu_memory: None,
+            });
+        }
         // Read through the file kept open from earlier walks; if it fails (the process
         // exited, maybe its pid was taken by a new one) open the path again.
         let kept = self
@@ -163,6 +205,8 @@ impl ProcessWalker {
 
         let mut refresh = false;
         let mut delta_ticks = 0;
+        // Seconds over which `delta_ticks` was spent; `None` on the very first walk.
+        let mut seconds = elapsed;
         let may_keep = was_kept || self.known.len() < self.stat_files_budget;
         let known = match self.known.entry(pid) {
             Entry::Occupied(occupied) => {
@@ -174,6 +218,7 @@ impl ProcessWalker {
                     delta_ticks = stat.cpu_ticks;
                 } else {
                     delta_ticks = stat.cpu_ticks.saturating_sub(known.cpu_ticks);
+                    seconds = known.read_at.map(|at| now.duration_since(at).as_secs_f64());
                     if known.comm != stat.comm {
                         // The same process after an exec: its command line (and maybe its
                         // user) changed.
@@ -205,14 +250,18 @@ impl ProcessWalker {
             known.user = user;
             known.command = command;
         }
+        let rss = stat.rss_pages.saturating_mul(self.page_size);
         known.cpu_ticks = stat.cpu_ticks;
+        known.read_at = Some(now);
+        known.rss = rss;
+        known.idle = seconds.is_some() && delta_ticks == 0;
         known.seen = walk;
         // Keep the file for the next walk. A new one only while fewer processes than the budget
         // are known: each known process holds at most one, so at most `budget` are open.
         if may_keep {
             known.stat_file = Some(file);
         }
-        let cpu = match elapsed {
+        let cpu = match seconds {
             Some(seconds) if seconds > 0.0 => {
                 (delta_ticks as f64 / self.ticks_per_second / seconds * 100.0) as f32
             }
@@ -223,7 +272,7 @@ impl ProcessWalker {
             user: known.user.clone(),
             command: known.command.clone(),
             cpu,
-            rss: stat.rss_pages.saturating_mul(self.page_size),
+            rss,
             gpu_memory: None,
         })
     }
@@ -249,6 +298,27 @@ mod tests {
         condition()
     }
 
+    /// Waits until `pid` runs the program named `name` (a spawned child execs soon after the
+    /// fork, not at once).
+    fn wait_for_exec(pid: u32, name: &str) {
+        let comm = format!("/proc/{pid}/comm");
+        assert!(
+            wait_for(Duration::from_secs(10), || {
+                std::fs::read_to_string(&comm).is_ok_and(|text| text.trim() == name)
+            }),
+            "{pid} never became {name}"
+        );
+    }
+
+    fn sleeper() -> Child {
+        let child = Command::new("sleep")
+            .arg("60")
+            .spawn()
+            .expect("spawn sleep");
+        wait_for_exec(child.id(), "sleep");
+        child
+    }
+
     fn kill(mut child: Child) {
         let _ = child.kill();
         let _ = child.wait();
@@ -264,7 +334,7 @@ mod tests {
 
     #[test]
     fn walk_finds_this_process_with_its_command() {
-        let mut walker = ProcessWalker::new();
+        let mut walker = ProcessWalker::new(Duration::ZERO);
         let first = walker.walk();
         assert!(first.iter().all(|p| p.cpu == 0.0));
         let own = std::process::id();
@@ -284,7 +354,7 @@ mod tests {
     #[test]
     fn kernel_threads_are_bracketed() {
         // pid 2 is kthreadd on a normal kernel; in a pid namespace it may not exist.
-        let mut walker = ProcessWalker::new();
+        let mut walker = ProcessWalker::new(Duration::ZERO);
         if let Some(kthreadd) = walker.walk().into_iter().find(|p| p.pid == 2)
             && kthreadd.rss == 0
         {
@@ -311,12 +381,9 @@ mod tests {
 
     #[test]
     fn exited_processes_are_forgotten_and_their_files_closed() {
-        let child = Command::new("sleep")
-            .arg("60")
-            .spawn()
-            .expect("spawn sleep");
+        let child = sleeper();
         let pid = child.id();
-        let mut walker = ProcessWalker::new();
+        let mut walker = ProcessWalker::new(Duration::ZERO);
         let first = walker.walk();
         let row = first.iter().find(|p| p.pid == pid).expect("child listed");
         assert_eq!(row.command, "sleep 60");
@@ -340,7 +407,8 @@ mod tests {
             .spawn()
             .expect("spawn sh");
         let pid = child.id();
-        let mut walker = ProcessWalker::new();
+        wait_for_exec(pid, "sh");
+        let mut walker = ProcessWalker::new(Duration::ZERO);
         let before = walker.walk();
         let row = before.iter().find(|p| p.pid == pid).expect("child listed");
         assert!(row.command.contains("exec sleep 60"), "{}", row.command);
@@ -350,10 +418,7 @@ mod tests {
             .expect("stdin")
             .write_all(b"go\n")
             .expect("write");
-        let comm = format!("/proc/{pid}/comm");
-        assert!(wait_for(Duration::from_secs(10), || {
-            std::fs::read_to_string(&comm).is_ok_and(|name| name.trim() == "sleep")
-        }));
+        wait_for_exec(pid, "sleep");
         let after = walker.walk();
         let row = after.iter().find(|p| p.pid == pid).expect("child listed");
         assert_eq!(row.command, "sleep 60");
@@ -361,15 +426,86 @@ mod tests {
     }
 
     #[test]
+    fn idle_processes_are_not_read_again_until_the_recheck() {
+        let child = sleeper();
+        let pid = child.id();
+        let mut walker = ProcessWalker::new(Duration::from_secs(3600));
+        walker.walk();
+        // First walk: nothing measured yet, so nothing counts as idle.
+        assert!(!walker.known[&pid].idle);
+        assert!(wait_for(Duration::from_secs(10), || {
+            walker.walk();
+            walker.known[&pid].idle
+        }));
+        let known = &walker.known[&pid];
+        let (read_at, rss) = (known.read_at, known.rss);
+        let third = walker.walk();
+        let row = third.iter().find(|p| p.pid == pid).expect("still listed");
+        assert_eq!((row.cpu, row.rss), (0.0, rss));
+        assert_eq!(row.command, "sleep 60");
+        assert_eq!(walker.known[&pid].read_at, read_at, "it was read again");
+        // Skipped processes still disappear when they exit.
+        kill(child);
+        assert!(walker.walk().iter().all(|p| p.pid != pid));
+    }
+
+    #[test]
+    fn without_a_recheck_every_process_is_read_every_walk() {
+        let child = sleeper();
+        let pid = child.id();
+        let mut walker = ProcessWalker::new(Duration::ZERO);
+        walker.walk();
+        walker.walk();
+        let read_at = walker.known[&pid].read_at;
+        walker.walk();
+        assert_ne!(walker.known[&pid].read_at, read_at);
+        kill(child);
+    }
+
+    #[test]
+    fn an_idle_process_that_wakes_up_is_seen_after_the_recheck() {
+        let mut child = Command::new("sh")
+            .args(["-c", "read line; while :; do :; done"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("spawn sh");
+        let pid = child.id();
+        wait_for_exec(pid, "sh");
+        let mut walker = ProcessWalker::new(Duration::from_millis(200));
+        walker.walk();
+        assert!(wait_for(Duration::from_secs(10), || {
+            walker.walk();
+            walker.known.get(&pid).is_some_and(|known| known.idle)
+        }));
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(b"go\n")
+            .expect("write");
+        let mut last = Instant::now();
+        let busy = wait_for(Duration::from_secs(20), || {
+            // Walks a few hundred milliseconds apart: a measurement window, as a sampler does.
+            if last.elapsed() < Duration::from_millis(250) {
+                return false;
+            }
+            last = Instant::now();
+            walker.walk().iter().any(|p| p.pid == pid && p.cpu > 30.0)
+        });
+        kill(child);
+        assert!(busy, "the spinning shell never showed up as busy");
+    }
+
+    #[test]
     fn open_files_stay_within_the_budget() {
-        let mut walker = ProcessWalker::new();
+        let mut walker = ProcessWalker::new(Duration::ZERO);
         walker.stat_files_budget = 3;
         for _ in 0..3 {
             let listed = walker.walk().len();
             assert!(listed > 3, "this test needs more than 3 processes");
             assert!(files_kept(&walker) <= 3, "{}", files_kept(&walker));
         }
-        let mut walker_without = ProcessWalker::new();
+        let mut walker_without = ProcessWalker::new(Duration::ZERO);
         walker_without.stat_files_budget = 0;
         walker_without.walk();
         assert_eq!(files_kept(&walker_without), 0);
