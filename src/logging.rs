@@ -8,8 +8,11 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::Context;
-use tracing_appender::non_blocking::WorkerGuard;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+
+/// Lines that may wait for the writer thread before new ones are dropped.
+const QUEUED_LINES: usize = 1024;
 
 /// Rotate a log bigger than this at start-up.
 const MAX_LOG_BYTES: u64 = 10 * 1024 * 1024;
@@ -26,7 +29,12 @@ pub fn init(file: &Path) -> anyhow::Result<WorkerGuard> {
     }
     let name = file.file_name().context("log path has no file name")?;
     let appender = tracing_appender::rolling::never(dir, name);
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue holds 128,000 lines and its slots are written up front: 4 MiB of
+    // resident memory for a log that sees a few lines a minute.
+    let (writer, guard) = NonBlockingBuilder::default()
+        .buffered_lines_limit(QUEUED_LINES)
+        .lossy(true)
+        .finish(appender);
     let filter = EnvFilter::try_from_env("STATION_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_writer(writer)

@@ -168,6 +168,18 @@ fn a_busy_thread_shows_up_in_the_process_table() {
     let name = exe.file_name().and_then(|n| n.to_str()).expect("exe name");
     assert!(me.command.contains(name), "{me:?}");
     assert!(!me.user.is_empty());
+    assert!(!me.kernel_thread, "a test binary is no kernel thread");
+    // kthreadd (pid 2) is the parent of every kernel thread wherever the host's pids show.
+    let first_kernel =
+        std::fs::read_to_string("/proc/2/comm").is_ok_and(|c| c.trim() == "kthreadd");
+    if first_kernel {
+        let kthreadd = first
+            .processes
+            .iter()
+            .find(|p| p.pid == 2)
+            .expect("pid 2 listed");
+        assert!(kthreadd.kernel_thread, "{kthreadd:?}");
+    }
 }
 
 #[test]

@@ -102,6 +102,9 @@ pub struct StatusArgs {
     /// How many processes to list (sorted by CPU).
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub processes: u32,
+    /// List kernel threads too (left out by default, as htop does).
+    #[arg(long)]
+    pub kernel_threads: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]

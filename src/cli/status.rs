@@ -21,6 +21,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
         sort: ProcessSort::Cpu,
         limit: args.processes,
         filter: None,
+        kernel_threads: args.kernel_threads,
     };
     let report = block_on(async {
         let mut client = local::connect(&paths, "cli", &Autostart::enabled()).await?;

@@ -9,8 +9,8 @@ use crate::proto::telemetry::{ProcessQuery, ProcessSample, ProcessSort, ProcessT
 
 /// The table `query` asks for out of `all` (every process, in any order).
 ///
-/// Rows whose command or user contains the query's filter (case-insensitive; an empty filter
-/// keeps all) are sorted by the query's key, largest first, ties by pid ascending; a process
+/// Kernel threads are left out unless the query includes them. Rows whose command or user
+/// contains the query's filter (case-insensitive; an empty filter keeps all) are sorted by the query's key, largest first, ties by pid ascending; a process
 /// whose GPU memory is unknown sorts after every known one. The first `limit` rows are kept.
 /// `total` is the instance's process count to report (it may exceed `all.len()` when a walk
 /// skipped processes that exited meanwhile).
@@ -19,6 +19,7 @@ pub fn select(all: &[ProcessSample], query: &ProcessQuery, total: u32) -> Proces
     let matcher = Matcher::new(needle);
     let mut matched: Vec<&ProcessSample> = all
         .iter()
+        .filter(|process| query.kernel_threads || !process.kernel_thread)
         .filter(|process| matcher.matches(&process.command) || matcher.matches(&process.user))
         .collect();
     let matched_count = u32::try_from(matched.len()).unwrap_or(u32::MAX);
@@ -100,6 +101,7 @@ mod tests {
             cpu,
             rss,
             gpu_memory: gpu,
+            kernel_thread: false,
         }
     }
 
@@ -126,7 +128,27 @@ mod tests {
             sort,
             limit,
             filter: filter.map(str::to_owned),
+            kernel_threads: false,
         }
+    }
+
+    #[test]
+    fn kernel_threads_are_left_out_unless_asked_for() {
+        let mut kworker = process(2, "root", "[kworker/0:1]", 9.0, 0, None);
+        kworker.kernel_thread = true;
+        let all = [kworker, process(1, "ana", "python", 1.0, 5, None)];
+        let hidden = select(&all, &query(ProcessSort::Cpu, 10, None), 2);
+        assert_eq!(hidden.rows.iter().map(|r| r.pid).collect::<Vec<_>>(), [1]);
+        assert_eq!((hidden.total, hidden.matched), (2, 1));
+        let shown = select(
+            &all,
+            &ProcessQuery {
+                kernel_threads: true,
+                ..query(ProcessSort::Cpu, 10, None)
+            },
+            2,
+        );
+        assert_eq!(shown.rows.iter().map(|r| r.pid).collect::<Vec<_>>(), [2, 1]);
     }
 
     fn pids(table: &ProcessTable) -> Vec<u32> {

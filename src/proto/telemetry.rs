@@ -146,6 +146,9 @@ pub struct ProcessQuery {
     /// Keep only processes whose command or user contains this text (case-insensitive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
+    /// Include kernel threads; like htop, clients leave them out unless asked.
+    #[serde(default)]
+    pub kernel_threads: bool,
 }
 
 impl Default for ProcessQuery {
@@ -154,6 +157,7 @@ impl Default for ProcessQuery {
             sort: ProcessSort::Cpu,
             limit: 50,
             filter: None,
+            kernel_threads: false,
         }
     }
 }
@@ -180,6 +184,9 @@ pub struct ProcessSample {
     pub rss: u64,
     /// GPU memory summed over every GPU, where NVML reports it.
     pub gpu_memory: Option<u64>,
+    /// A kernel thread rather than a program (`PF_KTHREAD`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kernel_thread: bool,
 }
 
 /// Where GPU readings come from, and whether there are any.

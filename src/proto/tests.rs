@@ -71,6 +71,7 @@ fn sample() -> Sample {
                 cpu: 398.5,
                 rss: 1 << 31,
                 gpu_memory: Some(1 << 33),
+                kernel_thread: false,
             }],
         },
         gpus: GpuPanel {
@@ -134,6 +135,7 @@ fn every_client_message_round_trips() {
                 sort: ProcessSort::GpuMemory,
                 limit: 5,
                 filter: Some("py".into()),
+                kernel_threads: true,
             },
         },
         ClientMsg::Unsubscribe { subscription: 3 },

@@ -55,11 +55,13 @@ pub enum Action {
     SortMemory,
     /// Sort processes by GPU memory.
     SortGpuMemory,
+    /// Show or hide kernel threads in the process table.
+    KernelThreads,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -83,6 +85,7 @@ impl Action {
         Action::SortCpu,
         Action::SortMemory,
         Action::SortGpuMemory,
+        Action::KernelThreads,
     ];
 
     /// The stable name keymap files use.
@@ -111,6 +114,7 @@ impl Action {
             Action::SortCpu => "sort-cpu",
             Action::SortMemory => "sort-memory",
             Action::SortGpuMemory => "sort-gpu-memory",
+            Action::KernelThreads => "kernel-threads",
         }
     }
 
@@ -145,6 +149,7 @@ impl Action {
             Action::SortCpu => "Sort processes by CPU",
             Action::SortMemory => "Sort processes by memory",
             Action::SortGpuMemory => "Sort processes by GPU memory",
+            Action::KernelThreads => "Show or hide kernel threads",
         }
     }
 }

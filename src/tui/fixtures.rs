@@ -56,6 +56,7 @@ fn process(
         cpu,
         rss,
         gpu_memory: gpu,
+        kernel_thread: false,
     }
 }
 

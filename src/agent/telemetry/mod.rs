@@ -218,6 +218,7 @@ mod tests {
             cpu: 0.0,
             rss: 0,
             gpu_memory: None,
+            kernel_thread: false,
         }
     }
 

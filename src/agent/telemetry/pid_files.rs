@@ -24,7 +24,12 @@ pub(crate) struct PidStat<'a> {
     pub(crate) start_time: u64,
     /// Resident set size, in pages.
     pub(crate) rss_pages: u64,
+    /// A kernel thread (`PF_KTHREAD` in the flags).
+    pub(crate) kernel_thread: bool,
 }
+
+/// `PF_KTHREAD` in `include/linux/sched.h`.
+const PF_KTHREAD: u64 = 0x0020_0000;
 
 /// Parses `/proc/PID/stat`. The command name may hold spaces and parentheses of its own
 /// (`1 (a) b) S …`), so it ends at the *last* `)`.
@@ -38,7 +43,8 @@ pub(crate) fn parse_pid_stat(text: &[u8]) -> Option<PidStat<'_>> {
     // cmajflt utime(11) stime(12) cutime cstime priority nice num_threads itrealvalue
     // starttime(19) vsize(20) rss(21) …
     let mut rest = fields(&text[close + 1..]);
-    let user = parse_u64(rest.nth(11)?)?;
+    let flags = parse_u64(rest.nth(6)?)?;
+    let user = parse_u64(rest.nth(4)?)?;
     let system = parse_u64(rest.next()?)?;
     let start_time = parse_u64(rest.nth(6)?)?;
     let rss_pages = parse_u64(rest.nth(1)?)?;
@@ -47,6 +53,7 @@ pub(crate) fn parse_pid_stat(text: &[u8]) -> Option<PidStat<'_>> {
         cpu_ticks: user.saturating_add(system),
         start_time,
         rss_pages,
+        kernel_thread: flags & PF_KTHREAD != 0,
     })
 }
 
@@ -124,6 +131,16 @@ mod tests {
         assert_eq!(stat.cpu_ticks, 200);
         assert_eq!(stat.start_time, 987_654);
         assert_eq!(stat.rss_pages, 1500);
+        assert!(!stat.kernel_thread, "flags 4194304 is PF_RANDOMIZE only");
+    }
+
+    #[test]
+    fn kernel_threads_are_told_by_their_flags() {
+        // kthreadd as the kernel writes it: flags 0x208040 includes PF_KTHREAD.
+        let text = b"2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 3 0 0 20 0 1 0 2 0 0 18446744073709551615";
+        let stat = parse_pid_stat(text).expect("parsed");
+        assert!(stat.kernel_thread);
+        assert_eq!((stat.cpu_ticks, stat.start_time), (3, 2));
     }
 
     #[test]

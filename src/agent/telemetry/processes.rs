@@ -37,6 +37,8 @@ struct Known {
     rss: u64,
     /// It used no CPU between its last two reads.
     idle: bool,
+    /// A kernel thread rather than a program.
+    kernel_thread: bool,
     /// The walk that last saw it; entries not seen by the latest walk are dropped.
     seen: u64,
     user: String,
@@ -55,6 +57,7 @@ impl Known {
             read_at: None,
             rss: 0,
             idle: false,
+            kernel_thread: false,
             seen: 0,
             user: String::new(),
             command: String::new(),
@@ -179,6 +182,7 @@ impl ProcessWalker {
                 cpu: 0.0,
                 rss: known.rss,
                 gpu_memory: None,
+                kernel_thread: known.kernel_thread,
             });
         }
         // Read through the file kept open from earlier walks; if it fails (the process
@@ -254,6 +258,7 @@ impl ProcessWalker {
         known.cpu_ticks = stat.cpu_ticks;
         known.read_at = Some(now);
         known.rss = rss;
+        known.kernel_thread = stat.kernel_thread;
         known.idle = seconds.is_some() && delta_ticks == 0;
         known.seen = walk;
         // Keep the file for the next walk. A new one only while fewer processes than the budget
@@ -274,6 +279,7 @@ impl ProcessWalker {
             cpu,
             rss,
             gpu_memory: None,
+            kernel_thread: known.kernel_thread,
         })
     }
 }

@@ -138,6 +138,13 @@ impl App {
         self.effects.push(Effect::Query(self.query.clone()));
     }
 
+    /// Shows or hides kernel threads: at once among the rows held, and in what the agent sends.
+    pub(super) fn set_kernel_threads(&mut self, show: bool) {
+        self.query.kernel_threads = show;
+        self.reshape_rows();
+        self.effects.push(Effect::Query(self.query.clone()));
+    }
+
     /// Changes the sort order, re-sorts the rows held, and asks the agent for the new rows.
     pub(super) fn set_sort(&mut self, sort: ProcessSort) -> bool {
         if self.query.sort == sort {

@@ -92,6 +92,17 @@ impl App {
             Action::SortCpu => self.set_sort(ProcessSort::Cpu),
             Action::SortMemory => self.set_sort(ProcessSort::Memory),
             Action::SortGpuMemory => self.set_sort(ProcessSort::GpuMemory),
+            Action::KernelThreads => {
+                let show = !self.query.kernel_threads;
+                self.set_kernel_threads(show);
+                let shown = if show {
+                    "kernel threads shown"
+                } else {
+                    "kernel threads hidden"
+                };
+                self.say(Level::Info, shown);
+                true
+            }
         }
     }
 

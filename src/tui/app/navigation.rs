@@ -108,7 +108,10 @@ impl App {
         };
         let rows = &mut sample.processes.rows;
         let filter = self.query.filter.as_deref();
-        rows.retain(|row| processes::matches(row, filter));
+        let kernel_threads = self.query.kernel_threads;
+        rows.retain(|row| {
+            (kernel_threads || !row.kernel_thread) && processes::matches(row, filter)
+        });
         processes::sort(rows, self.query.sort);
         if let Some(pid) = self.selected_pid {
             match rows.iter().position(|r| r.pid == pid) {

@@ -60,6 +60,7 @@ mod tests {
             cpu,
             rss,
             gpu_memory: gpu,
+            kernel_thread: false,
         }
     }
 

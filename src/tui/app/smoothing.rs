@@ -119,6 +119,7 @@ mod tests {
             cpu,
             rss: 0,
             gpu_memory: None,
+            kernel_thread: false,
         }
     }
 

@@ -408,3 +408,19 @@ fn samples_extend_history_and_keep_the_selection() {
         Some(Level::Warning)
     );
 }
+
+#[test]
+fn kernel_threads_toggle_hides_them_at_once_and_asks_the_agent() {
+    let mut h = Harness::new(80, 24);
+    assert!(!h.app.query.kernel_threads, "hidden by default, as in htop");
+    assert!(h.press('T'));
+    assert_eq!(h.queries().last().map(|q| q.kernel_threads), Some(true));
+    let rows = &mut h.app.sample.as_mut().unwrap().processes.rows;
+    rows.iter_mut()
+        .find(|r| r.pid == 1022)
+        .unwrap()
+        .kernel_thread = true;
+    assert!(h.press('T'));
+    assert!(!h.pids().contains(&1022), "hidden among the rows held");
+    assert_eq!(h.queries().last().map(|q| q.kernel_threads), Some(false));
+}

@@ -35,6 +35,9 @@ pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
         };
         let mut details = match &query.filter {
             Some(filter) => format!("{matched} of {} match “{filter}”", table.total),
+            None if !query.kernel_threads && matched < table.total => {
+                format!("{matched} (+{} kernel threads)", table.total - matched)
+            }
             None => table.total.to_string(),
         };
         details.push_str(&format!(" · by {}", query.sort.name()));
