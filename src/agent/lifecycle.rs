@@ -140,6 +140,27 @@ pub fn remove_socket(path: &Path) {
     }
 }
 
+/// The agent keeps a `/proc/PID/stat` open per process (see `telemetry::processes`), so it
+/// raises its soft limit on open files towards the hard one: a busy host has more processes
+/// than the usual soft limit of 1,024. Returns the soft limit in force afterwards.
+pub fn raise_open_files_limit() -> Option<u64> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    /// Enough for every process of a very busy host; more buys nothing.
+    const WANTED: u64 = 65_536;
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    let target = WANTED.min(hard);
+    if soft >= target {
+        return Some(soft);
+    }
+    match setrlimit(Resource::RLIMIT_NOFILE, target, hard) {
+        Ok(()) => Some(target),
+        Err(error) => {
+            tracing::debug!(%error, soft, hard, "could not raise the open files limit");
+            Some(soft)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

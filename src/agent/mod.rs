@@ -78,6 +78,8 @@ pub fn run_foreground(paths: &Paths, overrides: &AgentOverrides) -> anyhow::Resu
         Err(error) => return Err(error.into()),
     };
     let _log = crate::logging::init(&paths.agent_log())?;
+    let open_files = lifecycle::raise_open_files_limit();
+    tracing::debug!(?open_files, "open files limit");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
