@@ -61,6 +61,7 @@ pub fn run_foreground(paths: &Paths, overrides: &AgentOverrides) -> anyhow::Resu
         simulate_gpus: overrides
             .simulate_gpus
             .unwrap_or(config.agent.simulate_gpus),
+        idle_process_recheck_ms: config.agent.idle_process_recheck_ms,
         ..CollectorOptions::default()
     };
     ensure_private_dir(&paths.runtime_dir).with_context(|| {

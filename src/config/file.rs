@@ -7,6 +7,7 @@
 //! [agent]
 //! sample_interval_ms = 1000 # 250 – 60000
 //! simulate_gpus = 0         # demo/test GPUs, labelled SIMULATED; 0 – 16
+//! idle_process_recheck_ms = 0 # re-read idle processes only this often; 0 – 60000
 //! ```
 //!
 //! A missing file means defaults. Unknown keys and out-of-range values are errors that name
@@ -22,6 +23,8 @@ use super::error::ConfigProblem;
 
 /// Allowed sampling intervals.
 pub const SAMPLE_INTERVAL_RANGE_MS: std::ops::RangeInclusive<u32> = 250..=60_000;
+/// The longest an idle process may go unread.
+pub const MAX_IDLE_RECHECK_MS: u32 = 60_000;
 /// At most this many simulated GPUs.
 pub const MAX_SIMULATED_GPUS: u32 = 16;
 
@@ -56,6 +59,11 @@ pub struct AgentConfig {
     /// Serve this many simulated GPUs instead of asking NVML (demos and tests only).
     #[serde(deserialize_with = "simulated_gpus")]
     pub simulate_gpus: u32,
+    /// On hosts with thousands of processes: a process that used no CPU since its last read
+    /// is read again only after this many milliseconds (0: every process every tick). Cheaper
+    /// walks, at the price of seeing an idle process wake up that much later.
+    #[serde(deserialize_with = "idle_recheck")]
+    pub idle_process_recheck_ms: u32,
 }
 
 impl Default for AgentConfig {
@@ -63,6 +71,7 @@ impl Default for AgentConfig {
         AgentConfig {
             sample_interval_ms: 1000,
             simulate_gpus: 0,
+            idle_process_recheck_ms: 0,
         }
     }
 }
@@ -89,6 +98,18 @@ fn simulated_gpus<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::
         .ok_or_else(|| {
             serde::de::Error::custom(format!(
                 "simulate_gpus must be between 0 and {MAX_SIMULATED_GPUS}, got {value}"
+            ))
+        })
+}
+
+fn idle_recheck<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let value = i64::deserialize(deserializer)?;
+    u32::try_from(value)
+        .ok()
+        .filter(|v| *v <= MAX_IDLE_RECHECK_MS)
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "idle_process_recheck_ms must be between 0 and {MAX_IDLE_RECHECK_MS}, got {value}"
             ))
         })
 }
