@@ -193,8 +193,25 @@ fn telemetry_subscription_starts_with_history_and_respects_the_process_query() {
         "sorted by memory: {rss:?}"
     );
 
+    // A client that holds the history already can change its query without it.
     conn.send(
-        json!({"id": 1000, "type": "unsubscribe", "subscription": reply["body"]["subscription"]}),
+        json!({"id": 3, "type": "subscribe_telemetry", "history": false,
+        "processes": {"sort": "cpu", "limit": 2}}),
+    );
+    let light = conn.recv_reply();
+    let snapshot = &light["body"]["snapshot"];
+    assert_eq!(
+        snapshot["history"]["series"].as_array().map(Vec::len),
+        Some(0),
+        "{light}"
+    );
+    let rows = snapshot["latest"]["processes"]["rows"]
+        .as_array()
+        .expect("rows in the new order");
+    assert!(rows.len() <= 2, "{rows:?}");
+
+    conn.send(
+        json!({"id": 1000, "type": "unsubscribe", "subscription": light["body"]["subscription"]}),
     );
     assert_eq!(conn.recv_reply()["body"]["kind"], "unsubscribed");
 }

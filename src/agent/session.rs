@@ -19,7 +19,7 @@ use super::sampler::{ProcessWatch, Published};
 use super::server::AgentState;
 use crate::core::processes;
 use crate::proto::message::TelemetrySnapshot;
-use crate::proto::telemetry::{ProcessQuery, Sample};
+use crate::proto::telemetry::{History, ProcessQuery, Sample};
 use crate::proto::{
     ClientFrame, ClientMsg, ErrorCode, Event, FrameCodec, FrameError, NoticeLevel,
     PROTOCOL_VERSION, Ready, Response, STATION_VERSION, ServerMsg, StatusReport,
@@ -177,7 +177,9 @@ impl Session {
                 self.respond(id, Response::AgentInfo(self.state.agent_info()))
                     .await
             }
-            ClientMsg::SubscribeTelemetry { processes } => self.subscribe(id, processes).await,
+            ClientMsg::SubscribeTelemetry { processes, history } => {
+                self.subscribe(id, processes, history).await
+            }
             ClientMsg::Unsubscribe { subscription } => {
                 if self
                     .telemetry
@@ -247,7 +249,7 @@ impl Session {
         self.respond(id, Response::Ready(ready)).await
     }
 
-    async fn subscribe(&mut self, id: u64, query: ProcessQuery) -> Result<(), End> {
+    async fn subscribe(&mut self, id: u64, query: ProcessQuery, history: bool) -> Result<(), End> {
         let watch = (query.limit > 0).then(|| self.state.sampler.watch_processes());
         let subscription = self.state.next_subscription_id();
         // Mark the current sample seen: it travels in the snapshot, not as an event.
@@ -255,7 +257,11 @@ impl Session {
         let snapshot = TelemetrySnapshot {
             host: self.state.sampler.host().clone(),
             latest: latest.map(|p| select_rows(&p, &query)),
-            history: self.state.sampler.history(),
+            history: if history {
+                self.state.sampler.history()
+            } else {
+                History::default()
+            },
         };
         self.telemetry = Some(Telemetry {
             id: subscription,

@@ -171,7 +171,10 @@ impl Client {
         processes: ProcessQuery,
     ) -> Result<(u64, TelemetrySnapshot), ClientError> {
         match self
-            .request(ClientMsg::SubscribeTelemetry { processes })
+            .request(ClientMsg::SubscribeTelemetry {
+                processes,
+                history: true,
+            })
             .await?
         {
             Response::Subscribed {

@@ -38,12 +38,21 @@ pub enum ClientMsg {
     /// Who the agent is: pid, version, paths, clients.
     AgentInfo,
     /// Start receiving a telemetry event per tick; answered with a snapshot that includes the
-    /// history, so graphs are full at once. Subscribing again replaces the process query.
-    SubscribeTelemetry { processes: ProcessQuery },
+    /// history, so graphs are full at once. Subscribing again replaces the process query;
+    /// a client that has the history already sends `history: false` and gets an empty one.
+    SubscribeTelemetry {
+        processes: ProcessQuery,
+        #[serde(default = "yes")]
+        history: bool,
+    },
     /// Stop a subscription.
     Unsubscribe { subscription: u64 },
     /// Ask the agent to exit (what `station agent stop` sends).
     Shutdown,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl ClientMsg {

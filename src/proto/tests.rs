@@ -131,6 +131,7 @@ fn every_client_message_round_trips() {
         },
         ClientMsg::AgentInfo,
         ClientMsg::SubscribeTelemetry {
+            history: false,
             processes: ProcessQuery {
                 sort: ProcessSort::GpuMemory,
                 limit: 5,

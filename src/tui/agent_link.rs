@@ -111,7 +111,11 @@ async fn serve(
             }
             wanted = from_loop.recv() => {
                 *query = wanted?;
-                let msg = ClientMsg::SubscribeTelemetry { processes: query.clone() };
+                // The history is here already; only the rows in their new order are needed.
+                let msg = ClientMsg::SubscribeTelemetry {
+                    processes: query.clone(),
+                    history: false,
+                };
                 if let Err(error) = client.send(msg).await {
                     return Some(error.to_string());
                 }

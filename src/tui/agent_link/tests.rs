@@ -49,7 +49,7 @@ impl FakeAgent {
                                 agent_pid: 4242,
                                 host: fixtures::host(),
                             }),
-                            ClientMsg::SubscribeTelemetry { processes } => {
+                            ClientMsg::SubscribeTelemetry { processes, .. } => {
                                 seen.send(processes).unwrap();
                                 Response::Subscribed {
                                     subscription: 1,
