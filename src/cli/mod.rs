@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::file::MAX_SIMULATED_GPUS;
 
-/// A keyboard console for GPU workstations: live telemetry, jobs and shells, here or over SSH.
+/// A keyboard console for GPU workstations: live CPU, memory, disk, network and GPU telemetry.
 ///
 /// Run without a command to open the console on this machine (the agent is started when it is
 /// not running).
