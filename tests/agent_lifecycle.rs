@@ -187,6 +187,16 @@ fn broken_config_stops_the_agent_with_a_located_error() {
         "{}",
         describe(&detached)
     );
+
+    // What a console asks for when its user chose to go on with the defaults.
+    let pid = station.start_agent(&["--ignore-config"]);
+    let info = station.run(["agent", "status", "--json"]);
+    let info: serde_json::Value = serde_json::from_slice(&info.stdout).expect("json");
+    assert_eq!(info["pid"], pid);
+    assert_eq!(
+        info["sample_interval_ms"], 250,
+        "the command line still applies"
+    );
 }
 
 #[test]

@@ -263,3 +263,35 @@ mod harness {
         assert!(!socket.exists(), "the server's folder was not removed");
     }
 }
+
+/// A broken `config.toml` is reported before the screen is taken, with its location; Enter
+/// goes on with the defaults, for the console and for the agent it starts alike.
+#[test]
+fn broken_config_is_reported_first_and_enter_goes_on_with_defaults() {
+    let env = StationEnv::new();
+    let config = env.root().join("config/station");
+    std::fs::create_dir_all(&config).expect("config folder");
+    std::fs::write(
+        config.join("config.toml"),
+        "[agent]\nsample_interval_ms = 10\n",
+    )
+    .expect("write config.toml");
+    let host = host_name();
+    let tmux = start_console(&env, &[]);
+
+    let report = tmux.wait_until("the located error and the question", |s| {
+        s.contains("Press Enter to continue") || s.contains(EXIT_MARK)
+    });
+    assert!(
+        report.contains("config.toml:2:22") && !report.facts.alternate_screen,
+        "the problem is shown on the normal screen with its line and column:\n{report}"
+    );
+
+    tmux.send_keys(&["Enter"]);
+    wait_for_console(&tmux, "the dashboard after going on with defaults", |s| {
+        dashboard_shown(&host, s)
+    });
+    let screen = quit_and_expect_success(&tmux);
+    assert_terminal_usable(&tmux, &screen);
+    env.stop_agent();
+}

@@ -38,6 +38,9 @@ pub fn start(paths: &Paths, overrides: &AgentOverrides) -> anyhow::Result<ExitCo
     if let Some(ms) = overrides.sample_interval_ms {
         command.args(["--sample-interval", &ms.to_string()]);
     }
+    if overrides.ignore_config {
+        command.arg("--ignore-config");
+    }
     command
         .env(DETACHED_ENV, "1")
         .current_dir("/")

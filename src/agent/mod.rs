@@ -40,6 +40,8 @@ pub const DETACHED_ENV: &str = "STATION_AGENT_DETACHED";
 pub struct AgentOverrides {
     pub simulate_gpus: Option<u32>,
     pub sample_interval_ms: Option<u32>,
+    /// Use the built-in defaults instead of reading config.toml.
+    pub ignore_config: bool,
 }
 
 /// How long running sessions get to say goodbye when the agent stops.
@@ -47,7 +49,12 @@ const GOODBYE_GRACE: Duration = Duration::from_secs(1);
 
 /// Runs the agent in this process until it is told to stop.
 pub fn run_foreground(paths: &Paths, overrides: &AgentOverrides) -> anyhow::Result<ExitCode> {
-    let config = match Config::load(&paths.config_file()) {
+    let loaded = if overrides.ignore_config {
+        Ok(Config::default())
+    } else {
+        Config::load(&paths.config_file())
+    };
+    let config = match loaded {
         Ok(config) => config,
         Err(problem) => {
             eprintln!("{problem}");

@@ -28,6 +28,7 @@ pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
     let overrides = AgentOverrides {
         simulate_gpus: args.simulate_gpus,
         sample_interval_ms: args.sample_interval,
+        ignore_config: args.ignore_config,
     };
     match args.action {
         Some(AgentAction::Status { json }) => status(&paths, json),
@@ -37,6 +38,7 @@ pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
                 enabled: true,
                 simulate_gpus: overrides.simulate_gpus,
                 sample_interval_ms: overrides.sample_interval_ms,
+                ignore_config: overrides.ignore_config,
             };
             block_on(stdio_bridge::run(&paths, &autostart))??;
             Ok(ExitCode::SUCCESS)

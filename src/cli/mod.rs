@@ -80,6 +80,10 @@ pub struct AgentArgs {
     /// Milliseconds between telemetry samples (250–60000; default from config.toml, else 1000).
     #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u32).range(250..=60_000))]
     pub sample_interval: Option<u32>,
+    /// Do not read config.toml: use the built-in defaults (what the console asks for when you
+    /// chose to go on despite a broken file).
+    #[arg(long)]
+    pub ignore_config: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -18,6 +18,9 @@ pub struct Autostart {
     pub simulate_gpus: Option<u32>,
     /// `--sample-interval` for the started agent.
     pub sample_interval_ms: Option<u32>,
+    /// `--ignore-config` for the started agent: the user chose to go on with the defaults
+    /// despite a broken `config.toml`.
+    pub ignore_config: bool,
 }
 
 impl Autostart {
@@ -44,6 +47,9 @@ pub async fn start_agent(options: &Autostart) -> Result<(), String> {
     }
     if let Some(ms) = options.sample_interval_ms {
         command.args(["--sample-interval", &ms.to_string()]);
+    }
+    if options.ignore_config {
+        command.arg("--ignore-config");
     }
     command
         .stdin(Stdio::null())

@@ -47,7 +47,10 @@ use app::{AgentMsg, App, Msg};
 pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env();
     let mut problems = Vec::new();
-    let config = Config::load(&paths.config_file()).unwrap_or_else(|problem| {
+    let loaded = Config::load(&paths.config_file());
+    // Going on with defaults must hold for an agent this console starts, too.
+    let config_unusable = loaded.is_err();
+    let config = loaded.unwrap_or_else(|problem| {
         problems.push(problem);
         Config::default()
     });
@@ -73,6 +76,7 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
         enabled: true,
         simulate_gpus: args.simulate_gpus,
         sample_interval_ms: None,
+        ignore_config: config_unusable,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
