@@ -10,6 +10,7 @@ set -euo pipefail
 # "package:program" pairs; a program is found on PATH, or in /usr/sbin and /sbin (sshd).
 NEEDED=(
     "tmux:tmux"
+    "less:less"
 )
 
 have() {
