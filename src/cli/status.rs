@@ -109,11 +109,7 @@ fn render_sample(out: &mut String, report: &StatusReport, sample: &Sample) {
         .collect();
     let _ = writeln!(out, "        cores {}", cores.join(" "));
     let m = &sample.memory;
-    let share = if m.total == 0 {
-        0.0
-    } else {
-        m.used as f32 / m.total as f32 * 100.0
-    };
+    let share = units::share(m.used, m.total);
     let _ = writeln!(
         out,
         "memory  {} used of {} ({}) · {} available · swap {} of {}",
@@ -138,11 +134,7 @@ fn render_sample(out: &mut String, report: &StatusReport, sample: &Sample) {
         );
     }
     for disk in &sample.disks {
-        let share = if disk.total == 0 {
-            0.0
-        } else {
-            disk.used as f32 / disk.total as f32 * 100.0
-        };
+        let share = units::share(disk.used, disk.total);
         let _ = writeln!(
             out,
             "disk    {:<12} {:<6} {:<14} {} of {} ({})  read {}  write {}",

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use super::units::share;
 use crate::proto::telemetry::{History, Sample, Series};
 
 /// How much history the agent keeps.
@@ -53,20 +54,13 @@ pub fn capacity_for(interval_ms: u32) -> usize {
 
 /// Every (series, value) pair one sample contributes.
 pub fn series_points(sample: &Sample) -> Vec<(String, f32)> {
-    let percent = |part: u64, whole: u64| {
-        if whole == 0 {
-            0.0
-        } else {
-            (part as f64 / whole as f64 * 100.0) as f32
-        }
-    };
     let memory = &sample.memory;
     let mut points = vec![
         (keys::CPU.to_owned(), sample.cpu.total),
-        (keys::MEMORY.to_owned(), percent(memory.used, memory.total)),
+        (keys::MEMORY.to_owned(), share(memory.used, memory.total)),
         (
             keys::SWAP.to_owned(),
-            percent(memory.swap_used, memory.swap_total),
+            share(memory.swap_used, memory.swap_total),
         ),
         (
             keys::NET_RX.to_owned(),
@@ -90,7 +84,7 @@ pub fn series_points(sample: &Sample) -> Vec<(String, f32)> {
             points.push((keys::gpu_util(gpu.index), util as f32));
         }
         if let (Some(used), Some(total)) = (gpu.memory_used, gpu.memory_total) {
-            points.push((keys::gpu_memory(gpu.index), percent(used, total)));
+            points.push((keys::gpu_memory(gpu.index), share(used, total)));
         }
         if let Some(power) = gpu.power_w {
             points.push((keys::gpu_power(gpu.index), power));

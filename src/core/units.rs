@@ -65,6 +65,15 @@ pub fn age(seconds: u64) -> String {
     }
 }
 
+/// `part` as a percentage of `whole`; 0 when `whole` is 0.
+pub fn share(part: u64, whole: u64) -> f32 {
+    if whole == 0 {
+        0.0
+    } else {
+        (part as f64 / whole as f64 * 100.0) as f32
+    }
+}
+
 /// A percentage in at most five characters: "0.0%", "99.5%", "100%", "400%".
 pub fn percent(value: f32) -> String {
     let value = if value.is_finite() {
@@ -130,5 +139,7 @@ mod tests {
         assert_eq!(percent(f32::NAN), "0.0%");
         assert_eq!(with_unit(Some(41), "°C"), "41°C");
         assert_eq!(with_unit(None::<u32>, "°C"), "n/a");
+        assert_eq!(share(1, 4), 25.0);
+        assert_eq!(share(5, 0), 0.0);
     }
 }

@@ -53,6 +53,21 @@ pub fn padded(rect: Rect) -> Rect {
     }
 }
 
+/// `rect` cut into its first `rows` rows and the rest below them (`rows` at most the height).
+pub fn split_rows(rect: Rect, rows: u16) -> (Rect, Rect) {
+    let rows = rows.min(rect.height);
+    let top = Rect {
+        height: rows,
+        ..rect
+    };
+    let below = Rect {
+        y: rect.y + rows,
+        height: rect.height - rows,
+        ..rect
+    };
+    (top, below)
+}
+
 /// How panels are framed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chrome {

@@ -20,15 +20,7 @@ impl ListSplit {
         let header = chrome == Chrome::Boxed && inner.height >= 3;
         let wanted = items.max(1) as u16 + u16::from(header);
         if inner.height >= wanted + 2 {
-            let list = Rect {
-                height: wanted,
-                ..inner
-            };
-            let chart = Rect {
-                y: inner.y + wanted,
-                height: inner.height - wanted,
-                ..inner
-            };
+            let (list, chart) = super::split_rows(inner, wanted);
             return ListSplit {
                 list,
                 header,

@@ -12,7 +12,7 @@ use ratatui::widgets::Widget;
 use crate::core::history::keys;
 use crate::core::units;
 use crate::tui::app::App;
-use crate::tui::layout::{Chrome, Panel, padded};
+use crate::tui::layout::{Chrome, Panel, padded, split_rows};
 use crate::tui::theme::Role;
 use crate::tui::views::frame;
 use crate::tui::widgets::chart::HistoryChart;
@@ -93,16 +93,7 @@ fn split(inner: Rect, cores: usize) -> Option<(Rect, Rect)> {
     let rows_needed = cores.div_ceil(usize::from((inner.width / full_item).max(1)));
     if inner.height >= 6 && rows_needed <= usize::from(inner.height / 2) {
         let rows = rows_needed as u16;
-        let cores_area = Rect {
-            height: rows,
-            ..inner
-        };
-        let chart_area = Rect {
-            y: inner.y + rows,
-            height: inner.height - rows,
-            ..inner
-        };
-        return Some((cores_area, chart_area));
+        return Some(split_rows(inner, rows));
     }
     if inner.width < 30 {
         return None;

@@ -9,7 +9,7 @@ use ratatui::widgets::Widget;
 use crate::core::history::keys;
 use crate::core::units;
 use crate::tui::app::App;
-use crate::tui::layout::{Chrome, Panel, padded};
+use crate::tui::layout::{Chrome, Panel, padded, split_rows};
 use crate::tui::theme::Role;
 use crate::tui::views::frame;
 use crate::tui::widgets::chart::HistoryChart;
@@ -48,15 +48,7 @@ pub fn render(app: &App, rect: Rect, chrome: Chrome, buf: &mut Buffer) {
     let rows = 3 + u16::from(cgroup.is_some());
     // The chart goes below when there is room for two rows of it, else beside.
     let (stats, chart) = if inner.height >= rows + 2 {
-        let stats = Rect {
-            height: rows,
-            ..inner
-        };
-        let chart = Rect {
-            y: inner.y + rows,
-            height: inner.height - rows,
-            ..inner
-        };
+        let (stats, chart) = split_rows(inner, rows);
         (stats, Some(chart))
     } else if inner.width >= 36 {
         let chart_width = inner.width / 3;
