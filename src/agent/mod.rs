@@ -11,6 +11,7 @@
 //! SIGTERM, SIGINT, SIGHUP or a `shutdown` request → remove the socket and the pidfile.
 
 pub mod detach;
+pub mod jobs;
 pub mod lifecycle;
 pub mod sampler;
 pub mod server;

@@ -195,6 +195,18 @@ impl Session {
                         .await
                 }
             }
+            ClientMsg::SubmitJob { .. }
+            | ClientMsg::ListJobs { .. }
+            | ClientMsg::ShowJob { .. }
+            | ClientMsg::CancelJobs { .. }
+            | ClientMsg::RequeueJob { .. }
+            | ClientMsg::SubscribeJobs
+            | ClientMsg::JobLogs { .. } => {
+                // Being wired to the job manager (issue 3, in progress).
+                let message = "the job runner is not wired in yet".to_owned();
+                self.send_error(Some(id), ErrorCode::Internal, message)
+                    .await
+            }
             ClientMsg::Shutdown => {
                 tracing::info!("stop requested by a client");
                 self.respond(id, Response::ShuttingDown).await?;

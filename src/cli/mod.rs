@@ -59,6 +59,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Internal: own one job's process for the agent (started by the agent, never by hand).
+    #[command(name = "job-shim", hide = true)]
+    JobShim { dir: std::path::PathBuf },
 }
 
 /// `station agent`: without a subcommand, start the agent (detached unless `--foreground`).
@@ -137,6 +140,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Status(args)) => status::run(&args),
         Some(Command::Config(command)) => config_cmd::run(&command),
         Some(Command::Completions { shell }) => completions::run(shell),
+        Some(Command::JobShim { dir }) => return crate::agent::jobs::shim::run(&dir),
     };
     match result {
         Ok(code) => code,

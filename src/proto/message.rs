@@ -7,6 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::jobs::{
+    CancelOutcome, JobDetail, JobFilter, JobId, JobList, JobSpec, JobView, JobsSnapshot,
+    JobsUpdate, LogChunk, LogStart, LogStream,
+};
 use super::telemetry::{History, HostInfo, ProcessQuery, Sample};
 
 /// One frame from a client: the request id and what it asks for.
@@ -45,8 +49,43 @@ pub enum ClientMsg {
         #[serde(default = "yes")]
         history: bool,
     },
-    /// Stop a subscription.
+    /// Stop a subscription (telemetry, jobs or a log follow).
     Unsubscribe { subscription: u64 },
+    /// Queue a job; answered with `submitted` once it is committed to the job store.
+    SubmitJob { spec: JobSpec },
+    /// Jobs matching a filter.
+    ListJobs {
+        #[serde(default)]
+        filter: JobFilter,
+    },
+    /// One job in full.
+    ShowJob { id: JobId },
+    /// Cancel jobs: queued ones leave the queue, running ones get SIGTERM and, after the grace
+    /// period, SIGKILL (`force`: SIGKILL at once). Unknown ids fail the whole request.
+    CancelJobs {
+        ids: Vec<JobId>,
+        #[serde(default)]
+        force: bool,
+        /// Seconds between SIGTERM and SIGKILL (default from config, else 10).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        grace_secs: Option<u32>,
+    },
+    /// Put a finished job back in the queue, keeping its id (its previous logs are kept as
+    /// `stdout.prev.log` and `stderr.prev.log`).
+    RequeueJob { id: JobId },
+    /// Start receiving job changes; answered with a snapshot.
+    SubscribeJobs,
+    /// Read a job's log from `start`; with `follow`, further chunks arrive as `log` events
+    /// until the job ends and everything is sent.
+    JobLogs {
+        id: JobId,
+        #[serde(default)]
+        stream: LogStream,
+        #[serde(default)]
+        start: LogStart,
+        #[serde(default)]
+        follow: bool,
+    },
     /// Ask the agent to exit (what `station agent stop` sends).
     Shutdown,
 }
@@ -66,6 +105,13 @@ impl ClientMsg {
             ClientMsg::SubscribeTelemetry { .. } => "subscribe_telemetry",
             ClientMsg::Unsubscribe { .. } => "unsubscribe",
             ClientMsg::Shutdown => "shutdown",
+            ClientMsg::SubmitJob { .. } => "submit_job",
+            ClientMsg::ListJobs { .. } => "list_jobs",
+            ClientMsg::ShowJob { .. } => "show_job",
+            ClientMsg::CancelJobs { .. } => "cancel_jobs",
+            ClientMsg::RequeueJob { .. } => "requeue_job",
+            ClientMsg::SubscribeJobs => "subscribe_jobs",
+            ClientMsg::JobLogs { .. } => "job_logs",
         }
     }
 }
@@ -104,6 +150,31 @@ pub enum Response {
         subscription: u64,
     },
     ShuttingDown,
+    /// The job is committed and queued.
+    Submitted {
+        job: JobView,
+    },
+    Jobs(JobList),
+    JobDetail(Box<JobDetail>),
+    /// One entry per id, in the order asked.
+    Cancelled {
+        jobs: Vec<CancelOutcome>,
+    },
+    /// The job after a requeue.
+    Job(JobView),
+    JobsSubscribed {
+        subscription: u64,
+        snapshot: Box<JobsSnapshot>,
+    },
+    /// The first chunk of a log; with `follow`, `subscription` names the events that carry the
+    /// rest. Without `follow`, read on from `chunk.next_offset` until it reaches `size`.
+    Log {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subscription: Option<u64>,
+        chunk: LogChunk,
+        /// The file's size when the chunk was read.
+        size: u64,
+    },
 }
 
 /// The agent's answer to `Hello`.
@@ -120,6 +191,12 @@ pub struct Ready {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     Telemetry(Box<Sample>),
+    /// Jobs changed state, wait reason or GPU use.
+    Jobs(Box<JobsUpdate>),
+    /// A jobs subscriber fell behind: start again from this snapshot.
+    JobsResync(Box<JobsSnapshot>),
+    /// More of a followed log.
+    Log(LogChunk),
     /// Something the user should see (the agent is stopping, a source failed, …).
     Notice {
         level: NoticeLevel,
@@ -153,6 +230,9 @@ pub enum ErrorCode {
     PermissionDenied,
     /// The request names something that does not exist (e.g. a subscription id).
     NotFound,
+    /// The request is not valid: an empty command, impossible resources, a missing folder,
+    /// an action the job's state does not allow. Verbs exit 2 on it.
+    InvalidRequest,
     /// The agent failed while serving the request.
     Internal,
 }

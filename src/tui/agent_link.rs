@@ -148,6 +148,11 @@ fn relay(msg: ServerMsg) -> Option<AgentMsg> {
             message: format!("agent: {message}"),
         }),
         ServerMsg::Response { .. } => None,
+        // The jobs pane subscribes to these (being written).
+        ServerMsg::Event {
+            body: Event::Jobs(_) | Event::JobsResync(_) | Event::Log(_),
+            ..
+        } => None,
     }
 }
 
