@@ -1,6 +1,8 @@
-//! The agent: the per-instance daemon that owns telemetry (and, later, jobs and power).
+//! The agent: the per-instance daemon that owns telemetry and the job runner (and, later,
+//! power).
 //!
 //! - [`telemetry`]: what is measured each tick.
+//! - [`jobs`]: the durable job queue, its shims and its manager thread.
 //! - [`sampler`]: the thread that runs the collector, keeps history and publishes samples.
 //! - [`server`], [`session`]: the socket, the peer-uid check, and one task per client.
 //! - [`lifecycle`]: pidfile lock, stale sockets.
@@ -25,11 +27,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use tokio::signal::unix::{SignalKind, signal};
 
+use self::jobs::{JobPaths, JobSettings};
 use self::lifecycle::{LockError, PidLock, SocketPath};
 use self::sampler::Sampler;
 use self::server::AgentState;
 use self::telemetry::CollectorOptions;
-use crate::config::{Config, Paths, ensure_private_dir};
+use crate::config::{Config, JobsConfig, Paths, ensure_private_dir};
 use crate::proto::{AgentInfo, PROTOCOL_VERSION, STATION_VERSION};
 
 /// Set in the environment of a daemon started by [`detach`], which then drops its inherited
@@ -93,7 +96,8 @@ pub fn run_foreground(paths: &Paths, overrides: &AgentOverrides) -> anyhow::Resu
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let result = runtime.block_on(serve_until_stopped(paths, options));
+    let jobs = config.jobs.clone();
+    let result = runtime.block_on(serve_until_stopped(paths, options, &jobs));
     if let Err(error) = &result {
         tracing::error!("agent failed: {error:#}");
     }
@@ -101,11 +105,28 @@ pub fn run_foreground(paths: &Paths, overrides: &AgentOverrides) -> anyhow::Resu
     result.map(|()| ExitCode::SUCCESS)
 }
 
-async fn serve_until_stopped(paths: &Paths, options: CollectorOptions) -> anyhow::Result<()> {
+async fn serve_until_stopped(
+    paths: &Paths,
+    options: CollectorOptions,
+    jobs_config: &JobsConfig,
+) -> anyhow::Result<()> {
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut hangup = signal(SignalKind::hangup())?;
     let sampler = Sampler::start(options.clone()).context("cannot start the sampler thread")?;
+    let jobs = jobs::start(
+        JobPaths {
+            database: paths.jobs_database(),
+            jobs_root: paths.jobs_dir(),
+            exe: std::env::current_exe().context("cannot find the station executable")?,
+        },
+        JobSettings {
+            cpu_slots: jobs_config.cpu_slots_for(sampler.host().logical_cpus),
+            avoid_foreign_gpus: jobs_config.avoid_foreign_gpus,
+            cancel_grace_secs: jobs_config.cancel_grace_secs,
+        },
+        sampler.subscribe(),
+    )?;
     let socket = paths.socket();
     let (listener, found) = lifecycle::bind_socket(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
@@ -127,6 +148,7 @@ async fn serve_until_stopped(paths: &Paths, options: CollectorOptions) -> anyhow
     };
     let state = Arc::new(AgentState::new(
         sampler,
+        jobs,
         info,
         nix::unistd::geteuid().as_raw(),
     ));

@@ -16,6 +16,7 @@ use tokio_util::codec::FramedWrite;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::jobs::JobsHandle;
 use super::sampler::Sampler;
 use super::session;
 use crate::proto::{AgentInfo, ErrorCode, FrameCodec, ServerMsg};
@@ -27,6 +28,8 @@ const REFUSAL_LINGER: Duration = Duration::from_secs(2);
 #[derive(Debug)]
 pub struct AgentState {
     pub sampler: Sampler,
+    /// The job manager.
+    pub jobs: JobsHandle,
     /// The unchanging part of `agent_info` (clients is filled in per request).
     pub info: AgentInfo,
     /// The uid allowed to connect: the user the agent runs as.
@@ -38,9 +41,10 @@ pub struct AgentState {
 }
 
 impl AgentState {
-    pub fn new(sampler: Sampler, info: AgentInfo, owner_uid: u32) -> AgentState {
+    pub fn new(sampler: Sampler, jobs: JobsHandle, info: AgentInfo, owner_uid: u32) -> AgentState {
         AgentState {
             sampler,
+            jobs,
             info,
             owner_uid,
             shutdown: CancellationToken::new(),

@@ -61,7 +61,12 @@ pub enum Command {
     },
     /// Internal: own one job's process for the agent (started by the agent, never by hand).
     #[command(name = "job-shim", hide = true)]
-    JobShim { dir: std::path::PathBuf },
+    JobShim {
+        dir: std::path::PathBuf,
+        /// Which start of the job this is; the launch file must be for the same run.
+        #[arg(long)]
+        run: u32,
+    },
 }
 
 /// `station agent`: without a subcommand, start the agent (detached unless `--foreground`).
@@ -140,7 +145,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Status(args)) => status::run(&args),
         Some(Command::Config(command)) => config_cmd::run(&command),
         Some(Command::Completions { shell }) => completions::run(shell),
-        Some(Command::JobShim { dir }) => return crate::agent::jobs::shim::run(&dir),
+        Some(Command::JobShim { dir, run }) => return crate::agent::jobs::shim::run(&dir, run),
     };
     match result {
         Ok(code) => code,

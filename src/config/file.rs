@@ -8,6 +8,9 @@
 //! sample_interval_ms = 1000 # 250 – 60000
 //! simulate_gpus = 0         # demo/test GPUs, labelled SIMULATED; 0 – 16
 //! idle_process_recheck_ms = 0 # re-read idle processes only this often; 0 – 60000
+//!
+//! [jobs]                    # see `config::jobs`
+//! cpu_slots = 0             # 0 = one per vCPU
 //! ```
 //!
 //! A missing file means defaults. Unknown keys and out-of-range values are errors that name
@@ -37,6 +40,7 @@ pub struct Config {
     /// Keymap: `keymaps/NAME.toml`, overlaid key by key on the built-in keymap.
     pub keymap: String,
     pub agent: AgentConfig,
+    pub jobs: super::jobs::JobsConfig,
 }
 
 impl Default for Config {
@@ -45,6 +49,7 @@ impl Default for Config {
             theme: "dark".into(),
             keymap: "default".into(),
             agent: AgentConfig::default(),
+            jobs: super::jobs::JobsConfig::default(),
         }
     }
 }

@@ -6,8 +6,10 @@
 
 pub mod error;
 pub mod file;
+pub mod jobs;
 pub mod paths;
 
 pub use error::{ConfigProblem, Severity};
 pub use file::{AgentConfig, Config};
+pub use jobs::JobsConfig;
 pub use paths::{Paths, ensure_private_dir};

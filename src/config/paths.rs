@@ -63,6 +63,16 @@ impl Paths {
         self.state_dir.join("agent.log")
     }
 
+    /// The job store (SQLite).
+    pub fn jobs_database(&self) -> PathBuf {
+        self.state_dir.join("jobs.db")
+    }
+
+    /// One folder per job, with its logs and status.
+    pub fn jobs_dir(&self) -> PathBuf {
+        self.state_dir.join("jobs")
+    }
+
     pub fn console_log(&self) -> PathBuf {
         self.state_dir.join("console.log")
     }

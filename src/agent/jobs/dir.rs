@@ -15,6 +15,9 @@ use crate::proto::jobs::{JobId, LogStream};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Launch {
     pub job: JobId,
+    /// Which start of the job this is (1, then 2 after a requeue …); the shim is given the
+    /// same number and refuses a launch file of another run.
+    pub run: u32,
     pub argv: Vec<String>,
     pub cwd: String,
     /// The complete environment, Station's variables included.
@@ -52,7 +55,7 @@ pub struct ShimStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Probe {
     /// The shim holds the lock: the job is alive.
-    Alive(ShimStatus),
+    Alive(Option<ShimStatus>),
     /// The shim finished and recorded how the program ended.
     Exited(ShimStatus),
     /// No shim ever started the program: safe to run it (again from the queue).

@@ -4,7 +4,9 @@
 //! connection stays usable; an oversized frame closes only this connection (without reading it
 //! into memory); a client that stops reading is dropped after [`WRITE_TIMEOUT`] instead of
 //! holding anything up. Samples come through a `watch` channel, so a slow client simply skips
-//! to the newest one.
+//! to the newest one. Job requests go to the job manager ([`jobs`]).
+
+mod jobs;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +14,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio_util::codec::{FramedRead, FramedWrite};
 
 use super::sampler::{ProcessWatch, Published};
@@ -45,12 +47,19 @@ struct Telemetry {
     _processes: Option<ProcessWatch>,
 }
 
+/// Events queued by this session's log follows, waiting to be written.
+const OUTGOING_BACKLOG: usize = 16;
+
 struct Session {
     state: Arc<AgentState>,
     writer: Writer,
     greeted: bool,
     telemetry: Option<Telemetry>,
     samples: watch::Receiver<Option<Arc<Published>>>,
+    jobs: jobs::JobSubscriptions,
+    /// Where log follows queue their events; the session writes them in order.
+    outgoing: mpsc::Sender<ServerMsg>,
+    outgoing_rx: mpsc::Receiver<ServerMsg>,
 }
 
 /// Why a session ends.
@@ -66,11 +75,15 @@ pub async fn run(stream: UnixStream, state: Arc<AgentState>) {
     let (read, write) = stream.into_split();
     let mut reader = FramedRead::new(read, FrameCodec::new());
     let samples = state.sampler.subscribe();
+    let (outgoing, outgoing_rx) = mpsc::channel(OUTGOING_BACKLOG);
     let mut session = Session {
         writer: FramedWrite::new(write, FrameCodec::new()),
         greeted: false,
         telemetry: None,
         samples,
+        jobs: jobs::JobSubscriptions::default(),
+        outgoing,
+        outgoing_rx,
         state,
     };
     let end = session.serve(&mut reader).await;
@@ -112,6 +125,16 @@ impl Session {
                     }
                     Some(Err(error)) => return End::Broken(error.to_string()),
                 },
+                (subscription, update) = jobs::next_update(&mut self.jobs.updates) => {
+                    if let Err(end) = self.relay_update(subscription, update).await {
+                        return end;
+                    }
+                }
+                Some(msg) = self.outgoing_rx.recv() => {
+                    if let Err(end) = self.send(msg).await {
+                        return end;
+                    }
+                }
                 changed = self.samples.changed(), if self.telemetry.is_some() => {
                     if changed.is_err() {
                         return End::Shutdown;
@@ -189,24 +212,22 @@ impl Session {
                     self.telemetry = None;
                     self.respond(id, Response::Unsubscribed { subscription })
                         .await
+                } else if self.unsubscribe_jobs(subscription) {
+                    self.respond(id, Response::Unsubscribed { subscription })
+                        .await
                 } else {
                     let message = format!("no subscription {subscription} on this connection");
                     self.send_error(Some(id), ErrorCode::NotFound, message)
                         .await
                 }
             }
-            ClientMsg::SubmitJob { .. }
+            msg @ (ClientMsg::SubmitJob { .. }
             | ClientMsg::ListJobs { .. }
             | ClientMsg::ShowJob { .. }
             | ClientMsg::CancelJobs { .. }
             | ClientMsg::RequeueJob { .. }
             | ClientMsg::SubscribeJobs
-            | ClientMsg::JobLogs { .. } => {
-                // Being wired to the job manager (issue 3, in progress).
-                let message = "the job runner is not wired in yet".to_owned();
-                self.send_error(Some(id), ErrorCode::Internal, message)
-                    .await
-            }
+            | ClientMsg::JobLogs { .. }) => self.handle_job_request(id, msg).await,
             ClientMsg::Shutdown => {
                 tracing::info!("stop requested by a client");
                 self.respond(id, Response::ShuttingDown).await?;

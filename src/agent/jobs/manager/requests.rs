@@ -1,0 +1,273 @@
+//! Requests from sessions: submit, list, show, cancel, requeue, subscribe, logs.
+
+use std::path::Path;
+
+use super::{Manager, now_ms};
+use crate::agent::jobs::dir::JobDir;
+use crate::agent::jobs::handle::{JobsError, LogTarget, Request};
+use crate::agent::jobs::store::{StoreError, StoredJob};
+use crate::agent::jobs::views;
+use crate::core::jobs::{scheduler, spec};
+use crate::proto::jobs::{
+    CancelAction, CancelOutcome, JobDetail, JobFilter, JobId, JobList, JobSpec, JobState, JobView,
+    JobsSnapshot,
+};
+
+fn store_failed(error: &StoreError) -> JobsError {
+    tracing::error!(%error, "jobs: store failed");
+    JobsError::internal(error.to_string())
+}
+
+impl Manager {
+    pub(super) fn handle(&mut self, request: Request) {
+        match request {
+            Request::Submit { spec, reply } => {
+                let _ = reply.send(self.submit(*spec));
+            }
+            Request::List { filter, reply } => {
+                let _ = reply.send(self.list(&filter));
+            }
+            Request::Show { id, reply } => {
+                let _ = reply.send(self.show(id).map(Box::new));
+            }
+            Request::Cancel {
+                ids,
+                force,
+                grace_secs,
+                reply,
+            } => {
+                let _ = reply.send(self.cancel(&ids, force, grace_secs));
+            }
+            Request::Requeue { id, reply } => {
+                let _ = reply.send(self.requeue(id));
+            }
+            Request::Subscribe { reply } => {
+                // Publish pending changes first so the snapshot and the stream line up.
+                self.finish_turn();
+                let receiver = self.updates.subscribe();
+                let _ = reply.send(Ok((self.snapshot(), receiver)));
+            }
+            Request::LogTarget { id, reply } => {
+                let _ = reply.send(self.log_target(id));
+            }
+        }
+    }
+
+    fn submit(&mut self, spec: JobSpec) -> Result<JobView, JobsError> {
+        spec::validate(&spec).map_err(|e| JobsError::invalid(e.0))?;
+        check_folder(Path::new(&spec.cwd))?;
+        if self.gpus.known {
+            scheduler::check_fits(&self.scheduler_capacity(), spec.cpus, &spec.gpus)
+                .map_err(JobsError::invalid)?;
+        }
+        if !spec.after.is_empty() {
+            let states = self
+                .store
+                .states_of(&spec.after)
+                .map_err(|e| store_failed(&e))?;
+            if let Some((missing, _)) = states.iter().find(|(_, state)| state.is_none()) {
+                return Err(JobsError::invalid(format!(
+                    "--after {missing}: there is no job {missing}"
+                )));
+            }
+        }
+        let submitted_at = now_ms();
+        let id = self
+            .store
+            .insert(&spec, submitted_at)
+            .map_err(|e| store_failed(&e))?;
+        tracing::info!(job = id, "jobs: submitted");
+        self.insert_active(StoredJob {
+            id,
+            spec,
+            state: JobState::Queued,
+            submitted_at_ms: submitted_at,
+            started_at_ms: None,
+            ended_at_ms: None,
+            exit_code: None,
+            signal: None,
+            reason: None,
+            gpus: Vec::new(),
+            shim_pid: None,
+            master_port: None,
+            logs_truncated: false,
+            cancel_requested: false,
+            kill_deadline_ms: None,
+            runs: 0,
+        });
+        self.touch(id);
+        self.schedule();
+        self.view_of(id)
+    }
+
+    /// The current view of any job, active or not.
+    fn view_of(&self, id: JobId) -> Result<JobView, JobsError> {
+        if let Some(active) = self.active.get(&id) {
+            return Ok(views::view(
+                &active.job,
+                &active.command,
+                Some(&active.live),
+            ));
+        }
+        let job = self
+            .store
+            .get(id)
+            .map_err(|e| store_failed(&e))?
+            .ok_or_else(|| JobsError::unknown_job(id))?;
+        Ok(views::view(&job, &job.spec.command.to_string(), None))
+    }
+
+    fn list(&self, filter: &JobFilter) -> Result<JobList, JobsError> {
+        let (jobs, finished_hidden) = self.store.list(filter).map_err(|e| store_failed(&e))?;
+        let jobs = jobs
+            .into_iter()
+            .map(|job| match self.active.get(&job.id) {
+                Some(active) => views::view(&active.job, &active.command, Some(&active.live)),
+                None => views::view(&job, &job.spec.command.to_string(), None),
+            })
+            .collect();
+        Ok(JobList {
+            jobs,
+            finished_hidden,
+        })
+    }
+
+    fn show(&self, id: JobId) -> Result<JobDetail, JobsError> {
+        let dir = JobDir::new(&self.paths.jobs_root, id);
+        if let Some(active) = self.active.get(&id) {
+            return Ok(views::detail(&active.job, &dir, Some(&active.live)));
+        }
+        let job = self
+            .store
+            .get(id)
+            .map_err(|e| store_failed(&e))?
+            .ok_or_else(|| JobsError::unknown_job(id))?;
+        Ok(views::detail(&job, &dir, None))
+    }
+
+    fn cancel(
+        &mut self,
+        ids: &[JobId],
+        force: bool,
+        grace_secs: Option<u32>,
+    ) -> Result<Vec<CancelOutcome>, JobsError> {
+        if ids.is_empty() {
+            return Err(JobsError::invalid("name at least one job to cancel"));
+        }
+        // Every id must exist before anything is cancelled.
+        let mut states = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let state = match self.active.get(&id) {
+                Some(active) => active.job.state,
+                None => self.view_of(id)?.state,
+            };
+            states.push((id, state));
+        }
+        let grace = grace_secs.unwrap_or(self.settings.cancel_grace_secs);
+        let mut outcomes = Vec::with_capacity(ids.len());
+        for (id, state) in states {
+            let action = match state {
+                JobState::Queued => {
+                    self.end_without_running(
+                        id,
+                        JobState::Cancelled,
+                        "cancelled before it started".into(),
+                    );
+                    CancelAction::Dequeued
+                }
+                JobState::Running => self.signal_running(id, force, grace),
+                state => CancelAction::AlreadyEnded { state },
+            };
+            tracing::info!(job = id, ?action, "jobs: cancel");
+            outcomes.push(CancelOutcome { id, action });
+        }
+        Ok(outcomes)
+    }
+
+    fn requeue(&mut self, id: JobId) -> Result<JobView, JobsError> {
+        let job = match self.active.get(&id) {
+            Some(active) => {
+                return Err(JobsError::invalid(format!(
+                    "job {id} is {}; only a finished job can be requeued",
+                    active.job.state
+                )));
+            }
+            None => self
+                .store
+                .get(id)
+                .map_err(|e| store_failed(&e))?
+                .ok_or_else(|| JobsError::unknown_job(id))?,
+        };
+        let dir = JobDir::new(&self.paths.jobs_root, id);
+        dir.keep_previous_run().map_err(|error| {
+            JobsError::internal(format!(
+                "cannot set aside the previous logs in {}: {error}",
+                dir.path().display()
+            ))
+        })?;
+        self.store.requeue(id).map_err(|e| store_failed(&e))?;
+        tracing::info!(job = id, "jobs: requeued");
+        self.recent.retain(|view| view.id != id);
+        self.insert_active(StoredJob {
+            state: JobState::Queued,
+            started_at_ms: None,
+            ended_at_ms: None,
+            exit_code: None,
+            signal: None,
+            reason: None,
+            gpus: Vec::new(),
+            shim_pid: None,
+            master_port: None,
+            logs_truncated: false,
+            cancel_requested: false,
+            kill_deadline_ms: None,
+            ..job
+        });
+        self.touch(id);
+        self.schedule();
+        self.view_of(id)
+    }
+
+    fn snapshot(&self) -> JobsSnapshot {
+        let mut jobs: Vec<JobView> = self.recent.iter().cloned().collect();
+        jobs.extend(
+            self.active
+                .values()
+                .map(|a| views::view(&a.job, &a.command, Some(&a.live))),
+        );
+        jobs.sort_by_key(|view| view.id);
+        JobsSnapshot {
+            jobs,
+            capacity: self.capacity.clone(),
+        }
+    }
+
+    fn log_target(&self, id: JobId) -> Result<LogTarget, JobsError> {
+        let state = match self.active.get(&id) {
+            Some(active) => active.job.state,
+            None => self.view_of(id)?.state,
+        };
+        Ok(LogTarget {
+            dir: JobDir::new(&self.paths.jobs_root, id).path().to_owned(),
+            state,
+        })
+    }
+}
+
+/// The working folder must exist and be a folder.
+fn check_folder(cwd: &Path) -> Result<(), JobsError> {
+    match std::fs::metadata(cwd) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(JobsError::invalid(format!(
+            "the working folder {} is not a folder",
+            cwd.display()
+        ))),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Err(JobsError::invalid(
+            format!("the working folder {} does not exist", cwd.display()),
+        )),
+        Err(error) => Err(JobsError::invalid(format!(
+            "the working folder {} cannot be used: {error}",
+            cwd.display()
+        ))),
+    }
+}
