@@ -43,7 +43,6 @@ impl Manager {
         let capacity = self.scheduler_capacity();
         let mut running = Vec::new();
         let mut waiting = Vec::new();
-        let mut impossible = Vec::new();
         for (id, active) in &self.active {
             let spec = &active.job.spec;
             match active.job.state {
@@ -52,12 +51,9 @@ impl Manager {
                     cpus: spec.cpus,
                     gpus: active.job.gpus.clone(),
                 }),
+                // A job that no longer fits (GPUs gone missing) waits with the reason and
+                // claims nothing; it is never failed for a passing loss of capacity.
                 JobState::Queued => {
-                    // Checked at submit too, unless the GPU list was not known yet.
-                    if let Err(why) = scheduler::check_fits(&capacity, spec.cpus, &spec.gpus) {
-                        impossible.push((*id, why));
-                        continue;
-                    }
                     waiting.push(Waiting {
                         id: *id,
                         priority: spec.priority,
@@ -84,7 +80,7 @@ impl Manager {
             }
         };
         let plan = scheduler::plan(&capacity, &running, &waiting, &dependency);
-        for (id, why) in impossible.into_iter().chain(plan.doomed) {
+        for (id, why) in plan.doomed {
             self.end_without_running(id, JobState::Failed, why);
         }
         for (id, why) in plan.waiting {
