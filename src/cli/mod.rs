@@ -1,11 +1,14 @@
 //! The command line: clap definitions and dispatch to the console, the agent and the verbs.
 //!
 //! Exit codes: 0 success, 1 failure, 2 bad usage or a broken configuration file, 3 the agent
-//! is not running (`station agent status`), as `systemctl status` does.
+//! is not running (`station agent status`), as `systemctl status` does. The job verbs
+//! ([`jobs`]) also exit 2 for input the agent refuses (an unknown job id), and `station wait`
+//! exits with the job's own code.
 
 pub mod agent_ctl;
 pub mod completions;
 pub mod config_cmd;
+pub mod jobs;
 pub mod output;
 pub mod status;
 
@@ -51,6 +54,8 @@ pub enum Command {
     Agent(AgentArgs),
     /// Print the instance summary and one telemetry sample.
     Status(StatusArgs),
+    #[command(flatten)]
+    Job(jobs::JobVerb),
     /// Check or locate the configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -143,6 +148,7 @@ pub fn run(cli: Cli) -> ExitCode {
         None => crate::tui::run(cli.console),
         Some(Command::Agent(args)) => agent_ctl::run(args),
         Some(Command::Status(args)) => status::run(&args),
+        Some(Command::Job(command)) => return jobs::run(&command),
         Some(Command::Config(command)) => config_cmd::run(&command),
         Some(Command::Completions { shell }) => completions::run(shell),
         Some(Command::JobShim { dir, run }) => return crate::agent::jobs::shim::run(&dir, run),

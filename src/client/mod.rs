@@ -3,10 +3,12 @@
 //! [`Client`] speaks the protocol over anything that reads and writes bytes: the local Unix
 //! socket ([`local::connect`], which starts the agent when needed) or, later, an SSH channel
 //! to a remote `station agent --stdio`. It performs the `hello` handshake, numbers requests,
-//! and hands back responses and pushed events.
+//! and hands back responses and pushed events. The job runner's requests are typed methods
+//! too (`submit_job`, `list_jobs`, … in `jobs.rs`).
 
 pub mod autostart;
 mod error;
+mod jobs;
 pub mod local;
 pub mod stdio_bridge;
 
