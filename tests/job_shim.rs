@@ -136,6 +136,16 @@ fn the_exit_code_is_recorded() {
 }
 
 #[test]
+fn a_silent_job_leaves_no_log_files() {
+    let job = TestJob::new(&["true"]);
+    assert_shim_exit(&job.run_shim(), EXIT_RECORDED);
+    assert_eq!(job.status().exit_code, Some(0));
+    for stream in [LogStream::Stdout, LogStream::Stderr] {
+        assert!(!job.dir.log_path(stream).exists(), "{stream:?} log created");
+    }
+}
+
+#[test]
 fn death_by_a_signal_is_recorded() {
     let job = TestJob::new(&["sh", "-c", "kill -USR1 $$"]);
     assert_shim_exit(&job.run_shim(), EXIT_RECORDED);

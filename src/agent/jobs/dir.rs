@@ -4,13 +4,18 @@
 //! | file | written by | what |
 //! | --- | --- | --- |
 //! | `launch.json` | agent, atomically (temp file + rename), 0600 | [`Launch`]: what to run |
-//! | `lock` | shim | `flock`ed exclusively by the shim for its whole life |
-//! | `status` | shim, in place | [`ShimStatus`] (see [`super::status`]) |
-//! | `stdout.log`, `stderr.log` | shim, appended, 0600 | the program's output |
+//! | `status` | shim, in place, 0600 | [`ShimStatus`] (see [`super::status`]); also the lock |
+//! | `stdout.log`, `stderr.log` | shim, appended, 0600, created at the first output | the program's output |
 //! | `stdout.prev.log`, `stderr.prev.log` | agent, on requeue | the previous run's output |
 //!
-//! The lock, not the status file, says whether a shim is alive: a shim killed with `kill -9`
-//! leaves a status that says `running`, but its lock is released by the kernel.
+//! The shim holds an exclusive `flock` on `status` for its whole life. The lock, not what
+//! the file says, tells whether a shim is alive: a shim killed with `kill -9` leaves a status
+//! that says `running`, but the kernel releases its lock. The status file is never removed
+//! (a requeue empties it), so every shim of a job locks the same file.
+//!
+//! Every file a job creates costs an inode, which is most of what starting a short job costs
+//! on a busy file system: so there is no separate lock file, and a job that prints nothing
+//! has no log files (a missing log reads as empty).
 
 use std::collections::BTreeMap;
 use std::fs::{self, DirBuilder, File, OpenOptions};
@@ -27,7 +32,6 @@ use crate::proto::jobs::{JobId, LogStream};
 
 /// File names inside a job's folder.
 pub const LAUNCH_FILE: &str = "launch.json";
-pub const LOCK_FILE: &str = "lock";
 pub const STATUS_FILE: &str = "status";
 
 /// What the shim runs: written by the agent before it starts the shim.
@@ -89,10 +93,6 @@ impl JobDir {
         self.path.join(previous_log_name(stream))
     }
 
-    pub fn lock_path(&self) -> PathBuf {
-        self.path.join(LOCK_FILE)
-    }
-
     pub fn status_path(&self) -> PathBuf {
         self.path.join(STATUS_FILE)
     }
@@ -150,14 +150,20 @@ impl JobDir {
         }
     }
 
+    /// Opens one of the logs for appending (created 0600 when missing).
+    pub fn open_log(&self, stream: LogStream) -> io::Result<File> {
+        open_append_private(&self.log_path(stream))
+    }
+
     /// Whether a shim holds the job and, if none does, what the last one left behind.
     ///
     /// Tries the shim's lock without waiting (and lets go of it at once). Only probe a job
     /// whose shim this agent is not starting right now: a shim that finds the lock taken by a
     /// probe exits without running anything.
     pub fn probe(&self) -> io::Result<Probe> {
-        let lock_path = self.lock_path();
-        match File::open(&lock_path) {
+        let lock_path = self.status_path();
+        // Read-write: an exclusive lock over NFS needs a file open for writing.
+        match OpenOptions::new().read(true).write(true).open(&lock_path) {
             Ok(file) => match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
                 Ok(held) => drop(held),
                 Err((_, Errno::EWOULDBLOCK)) => {
@@ -183,8 +189,9 @@ impl JobDir {
         })
     }
 
-    /// Before a requeue: keeps the last run's logs as `*.prev.log` (replacing older ones) and
-    /// removes its status and launch files, so the folder is ready for a fresh run.
+    /// Before a requeue: keeps the last run's logs as `*.prev.log` (replacing older ones),
+    /// empties the status file and removes the launch file, so the folder is ready for a
+    /// fresh run. Only for a job no shim holds ([`probe`](Self::probe) is not `Alive`).
     pub fn keep_previous_run(&self) -> io::Result<()> {
         for stream in [LogStream::Stdout, LogStream::Stderr] {
             let from = self.log_path(stream);
@@ -195,16 +202,33 @@ impl JobDir {
                 _ => {}
             }
         }
-        for path in [self.status_path(), self.launch_path()] {
-            match fs::remove_file(&path) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                    return Err(with_path(e, "cannot remove", &path));
-                }
-                _ => {}
+        let status = self.status_path();
+        match OpenOptions::new().write(true).open(&status) {
+            Ok(file) => file
+                .set_len(0)
+                .map_err(|e| with_path(e, "cannot empty", &status))?,
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(with_path(e, "cannot open", &status));
             }
+            Err(_) => {}
         }
-        Ok(())
+        let launch = self.launch_path();
+        match fs::remove_file(&launch) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(with_path(e, "cannot remove", &launch))
+            }
+            _ => Ok(()),
+        }
     }
+}
+
+/// Opens `path` for appending, creating it 0600 when missing.
+pub fn open_append_private(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)
 }
 
 fn previous_log_name(stream: LogStream) -> &'static str {

@@ -6,16 +6,16 @@
 //!
 //! 1. `setsid()`; SIGHUP, SIGINT and SIGPIPE are ignored; SIGTERM is forwarded to the job's
 //!    process group.
-//! 2. Take the folder's `lock` (`flock`, without waiting). Held by someone else: exit
-//!    [`EXIT_LOCKED`] having run nothing, so a job never runs twice.
+//! 2. Take the lock on the folder's `status` file (`flock`, without waiting). Held by
+//!    someone else: exit [`EXIT_LOCKED`] having run nothing, so a job never runs twice.
 //! 3. A status that says an earlier shim started the program: exit [`EXIT_ALREADY_RAN`].
 //!    Otherwise write the status `starting` (this allocates the status file's blocks).
-//! 4. Read `launch.json`, open `stdout.log` and `stderr.log` (append, 0600), and start the
-//!    program: the argv as given (no shell), exactly the launch environment, its working
+//! 4. Read `launch.json` and start the program: the argv as given (no shell), exactly the launch environment, its working
 //!    folder, stdin from `/dev/null`, in a process group of its own, and with a parent-death
 //!    signal so it dies if the shim is killed. When it cannot start, the reason goes to
 //!    `stderr.log` and the status records exit code 127 (not found) or 126.
-//! 5. Status `running` with the program's pid; copy its output to the logs (see [`pump`]).
+//! 5. Status `running` with the program's pid; copy its output to `stdout.log` and
+//!    `stderr.log` (appended, 0600, created at the first output: see [`pump`]).
 //! 6. When it ends (and its output is drained, waiting at most [`DRAIN_AFTER_EXIT`] for
 //!    processes it left behind that hold the pipes), status `exited` with the exit code or
 //!    signal, whether output was lost, and the time. Exit [`EXIT_RECORDED`].
@@ -26,7 +26,7 @@
 mod pump;
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
@@ -40,8 +40,9 @@ use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, killpg, s
 use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use nix::unistd::Pid;
 
+use self::pump::Log;
 use super::dir::{JobDir, Launch, Phase, ShimStatus};
-use super::status::StatusWriter;
+use super::status::write_in_place;
 use crate::proto::jobs::LogStream;
 
 /// The job ran and its end is in the status file (or it could not start, and that is).
@@ -83,18 +84,6 @@ pub fn run(dir: &Path) -> ExitCode {
 
 /// Steps 2–6 of the module documentation; an error means nothing was run.
 fn run_job(dir: &JobDir) -> io::Result<u8> {
-    let lock_file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(dir.lock_path())?;
-    let _lock = match Flock::lock(lock_file, FlockArg::LockExclusiveNonblock) {
-        Ok(lock) => lock,
-        Err((_, Errno::EWOULDBLOCK)) => return Ok(EXIT_LOCKED),
-        Err((_, errno)) => return Err(errno.into()),
-    };
     let status_file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -102,26 +91,27 @@ fn run_job(dir: &JobDir) -> io::Result<u8> {
         .truncate(false)
         .mode(0o600)
         .open(dir.status_path())?;
-    match dir.read_status() {
+    let status_file = match Flock::lock(status_file, FlockArg::LockExclusiveNonblock) {
+        Ok(locked) => locked,
+        Err((_, Errno::EWOULDBLOCK)) => return Ok(EXIT_LOCKED),
+        Err((_, errno)) => return Err(errno.into()),
+    };
+    let mut previous = Vec::new();
+    (&*status_file).read_to_end(&mut previous)?;
+    match ShimStatus::decode(&previous) {
         Ok(None) => {}
         Ok(Some(earlier)) if earlier.phase == Phase::Starting => {}
         Ok(Some(_)) | Err(_) => return Ok(EXIT_ALREADY_RAN),
     }
-    let status_writer = StatusWriter::new(status_file);
     let mut status = ShimStatus::starting(std::process::id());
-    status_writer.write(&status)?;
+    write_in_place(&status_file, &status)?;
 
-    let stderr_log = open_log(dir, LogStream::Stderr);
     let outcome = match dir.read_launch() {
-        Ok(launch) => {
-            let stdout_log = open_log(dir, LogStream::Stdout);
-            run_program(&launch, stdout_log, stderr_log, &status_writer, &mut status)
-        }
+        Ok(launch) => run_program(dir, &launch, &status_file, &mut status),
         Err(error) => Outcome::NotStarted {
             program: "the job".into(),
             // Not "not found": 127 is for a program that does not exist.
             error: io::Error::other(format!("cannot read its launch file: {error}")),
-            stderr_log,
         },
     };
     match outcome {
@@ -133,16 +123,12 @@ fn run_job(dir: &JobDir) -> io::Result<u8> {
             status.signal = exit.signal();
             status.logs_truncated = logs_truncated;
         }
-        Outcome::NotStarted {
-            program,
-            error,
-            stderr_log,
-        } => {
+        Outcome::NotStarted { program, error } => {
             let message = format!("station: cannot run {program}: {error}");
-            let mut logged = false;
-            if let Ok(mut log) = stderr_log {
-                logged = writeln!(log, "{message}").is_ok();
-            }
+            let logged = dir
+                .open_log(LogStream::Stderr)
+                .and_then(|mut log| writeln!(log, "{message}"))
+                .is_ok();
             status.exit_code = Some(if error.kind() == io::ErrorKind::NotFound {
                 127
             } else {
@@ -154,7 +140,7 @@ fn run_job(dir: &JobDir) -> io::Result<u8> {
     }
     status.phase = Phase::Exited;
     status.ended_at_ms = Some(now_ms());
-    Ok(match status_writer.write(&status) {
+    Ok(match write_in_place(&status_file, &status) {
         Ok(()) => EXIT_RECORDED,
         Err(_) => EXIT_NOT_RECORDED,
     })
@@ -170,16 +156,14 @@ enum Outcome {
         /// `` `prog` ``, or "the job" when there is no program to name.
         program: String,
         error: io::Error,
-        stderr_log: io::Result<File>,
     },
 }
 
 /// Starts the program, records it running, copies its output and waits for it.
 fn run_program(
+    dir: &JobDir,
     launch: &Launch,
-    stdout_log: io::Result<File>,
-    stderr_log: io::Result<File>,
-    status_writer: &StatusWriter,
+    status_file: &File,
     status: &mut ShimStatus,
 ) -> Outcome {
     let program = match launch.argv.first() {
@@ -188,34 +172,26 @@ fn run_program(
     };
     let mut child = match spawn(launch) {
         Ok(child) => child,
-        Err(error) => {
-            return Outcome::NotStarted {
-                program,
-                error,
-                stderr_log,
-            };
-        }
+        Err(error) => return Outcome::NotStarted { program, error },
     };
     let pid = child.id();
-    JOB_PGID.store(i32::try_from(pid).unwrap_or(0), Ordering::SeqCst);
+    let pgid = i32::try_from(pid).unwrap_or(0);
+    JOB_PGID.store(pgid, Ordering::SeqCst);
     if TERM_PENDING.swap(false, Ordering::SeqCst) {
-        let _ = killpg(
-            Pid::from_raw(JOB_PGID.load(Ordering::SeqCst)),
-            Signal::SIGTERM,
-        );
+        let _ = killpg(Pid::from_raw(pgid), Signal::SIGTERM);
     }
     status.phase = Phase::Running;
     status.child_pid = Some(pid);
     // Should this fail, the program still runs: the logs and the final write are what count.
-    let _ = status_writer.write(status);
+    let _ = write_in_place(status_file, status);
 
     let pumps = pump::start(
         child.stdout.take(),
-        stdout_log.ok(),
+        Log::Later(dir.log_path(LogStream::Stdout)),
         child.stderr.take(),
-        stderr_log.ok(),
+        Log::Later(dir.log_path(LogStream::Stderr)),
     );
-    let exit = wait_for_exit(&mut child, pid);
+    let exit = wait_for_exit(&mut child, pgid);
     let logs_truncated = pumps.finish(DRAIN_AFTER_EXIT);
     Outcome::Ended {
         exit,
@@ -281,8 +257,8 @@ fn spawn(launch: &Launch) -> io::Result<Child> {
 
 /// Waits until the program ends. Its process group stops being signalled before it is
 /// reaped, so a forwarded SIGTERM can never reach a reused pid.
-fn wait_for_exit(child: &mut Child, pid: u32) -> ExitStatus {
-    let pid = Pid::from_raw(i32::try_from(pid).unwrap_or(0));
+fn wait_for_exit(child: &mut Child, pid: i32) -> ExitStatus {
+    let pid = Pid::from_raw(pid);
     while let Err(Errno::EINTR) = waitid(Id::Pid(pid), WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT)
     {
     }
@@ -295,14 +271,6 @@ fn wait_for_exit(child: &mut Child, pid: u32) -> ExitStatus {
             Err(_) => return ExitStatus::from_raw(Signal::SIGKILL as i32),
         }
     }
-}
-
-fn open_log(dir: &JobDir, stream: LogStream) -> io::Result<File> {
-    OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .open(dir.log_path(stream))
 }
 
 fn install_signal_handlers() -> nix::Result<()> {

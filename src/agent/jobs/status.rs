@@ -1,7 +1,8 @@
 //! The shim's status file: one JSON object padded with spaces to [`STATUS_FILE_SIZE`] bytes.
 //!
-//! The shim writes the whole padded block once, right after it takes the job's lock, and
-//! afterwards only overwrites it in place (`pwrite` at offset 0, same length, never a
+//! The shim `flock`s this file for its whole life (the lock says the job is alive), writes
+//! the whole padded block once, right after it takes the lock, and afterwards only
+//! overwrites it in place (`pwrite` at offset 0, same length, never a
 //! truncate). Its blocks are therefore allocated before the job runs, and the final write,
 //! the one that records how the job ended, needs no new disk space: on a full disk the exit
 //! status is still recorded. Readers trim the padding.
@@ -96,21 +97,10 @@ impl ShimStatus {
     }
 }
 
-/// The status file open for writing, as the shim keeps it.
-#[derive(Debug)]
-pub struct StatusWriter {
-    file: File,
-}
-
-impl StatusWriter {
-    pub fn new(file: File) -> StatusWriter {
-        StatusWriter { file }
-    }
-
-    /// Overwrites the whole file in place with `status`.
-    pub fn write(&self, status: &ShimStatus) -> io::Result<()> {
-        self.file.write_all_at(&status.encode(), 0)
-    }
+/// Overwrites the whole status file `file` in place with `status` (the shim's only way of
+/// writing it).
+pub fn write_in_place(file: &File, status: &ShimStatus) -> io::Result<()> {
+    file.write_all_at(&status.encode(), 0)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use nix::fcntl::{Flock, FlockArg};
 
 use super::*;
-use crate::agent::jobs::status::StatusWriter;
+use crate::agent::jobs::status::write_in_place;
 
 fn temp_job() -> (tempfile::TempDir, JobDir) {
     let root = tempfile::tempdir().unwrap();
@@ -25,7 +25,7 @@ fn write_status(dir: &JobDir, status: &ShimStatus) {
         .truncate(false)
         .open(dir.status_path())
         .unwrap();
-    StatusWriter::new(file).write(status).unwrap();
+    write_in_place(&file, status).unwrap();
 }
 
 fn status(phase: Phase) -> ShimStatus {
@@ -91,7 +91,6 @@ fn a_fresh_folder_never_started() {
 #[test]
 fn an_unlocked_folder_is_judged_by_its_status() {
     let (_root, dir) = temp_job();
-    fs::write(dir.lock_path(), "").unwrap();
     write_status(&dir, &status(Phase::Starting));
     assert_eq!(dir.probe().unwrap(), Probe::NeverStarted);
     write_status(&dir, &status(Phase::Running));
@@ -112,7 +111,7 @@ fn an_unlocked_folder_is_judged_by_its_status() {
 #[test]
 fn a_held_lock_means_alive_whatever_the_status_says() {
     let (_root, dir) = temp_job();
-    let lock = File::create(dir.lock_path()).unwrap();
+    let lock = File::create(dir.status_path()).unwrap();
     let held = Flock::lock(lock, FlockArg::LockExclusiveNonblock).unwrap();
     assert_eq!(dir.probe().unwrap(), Probe::Alive(None));
     write_status(&dir, &status(Phase::Running));
@@ -123,7 +122,7 @@ fn a_held_lock_means_alive_whatever_the_status_says() {
     drop(held);
     assert!(matches!(dir.probe().unwrap(), Probe::Vanished(_)));
     // The probe let go of the lock: a shim could take it now.
-    let again = File::open(dir.lock_path()).unwrap();
+    let again = File::open(dir.status_path()).unwrap();
     assert!(Flock::lock(again, FlockArg::LockExclusiveNonblock).is_ok());
 }
 
@@ -135,17 +134,24 @@ fn keep_previous_run_moves_the_logs_and_clears_the_run() {
     fs::write(dir.previous_log_path(LogStream::Stdout), "out 0").unwrap();
     write_status(&dir, &status(Phase::Exited));
     fs::write(dir.launch_path(), "{}").unwrap();
+    let status_inode = |d: &JobDir| {
+        use std::os::unix::fs::MetadataExt;
+        fs::metadata(d.status_path()).unwrap().ino()
+    };
+    let before = status_inode(&dir);
     dir.keep_previous_run().unwrap();
+    assert_eq!(
+        status_inode(&dir),
+        before,
+        "shims of the job must lock one file"
+    );
     let read = |p: PathBuf| fs::read_to_string(p).unwrap();
     assert_eq!(read(dir.previous_log_path(LogStream::Stdout)), "out 1");
     assert_eq!(read(dir.previous_log_path(LogStream::Stderr)), "err 1");
-    for gone in [
-        dir.log_path(LogStream::Stdout),
-        dir.status_path(),
-        dir.launch_path(),
-    ] {
+    for gone in [dir.log_path(LogStream::Stdout), dir.launch_path()] {
         assert!(!gone.exists(), "{gone:?} is still there");
     }
+    assert_eq!(fs::metadata(dir.status_path()).unwrap().len(), 0);
     assert_eq!(dir.probe().unwrap(), Probe::NeverStarted);
     // Nothing left to move is fine too.
     dir.keep_previous_run().unwrap();

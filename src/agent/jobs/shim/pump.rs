@@ -1,22 +1,55 @@
 //! Copying the program's stdout and stderr to their log files, one thread per pipe.
 //!
-//! A log that cannot be written (a full disk, any error) is given up, and the output is lost
-//! from then on (`logs_truncated`), but its pipe is still read to the end, so the program
-//! never blocks on a full pipe nor dies of SIGPIPE.
+//! A log file is opened (created) when the first output arrives, so a silent job costs no
+//! inodes for logs. A log that cannot be opened or written (a full disk, any error) is given
+//! up, and the output is lost from then on (`logs_truncated`), but its pipe is still read to
+//! the end, so the program never blocks on a full pipe nor dies of SIGPIPE.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::agent::jobs::dir::open_append_private;
+
 /// Bytes read from a pipe at a time.
 const BUFFER_BYTES: usize = 64 * 1024;
 
 /// Enough for a thread whose buffer is on the heap.
 const THREAD_STACK_BYTES: usize = 64 * 1024;
+
+/// Where one pipe's output goes.
+pub enum Log {
+    /// Not opened yet: opened for appending (created 0600) at the first output.
+    Later(PathBuf),
+    Open(File),
+    /// Could not be opened or written: output is read and dropped.
+    Lost,
+}
+
+impl Log {
+    /// Appends `data`; returns false when it was lost (now or earlier).
+    fn write(&mut self, data: &[u8]) -> bool {
+        if let Log::Later(path) = self {
+            *self = match open_append_private(path) {
+                Ok(file) => Log::Open(file),
+                Err(_) => Log::Lost,
+            };
+        }
+        match self {
+            // `&File` writes too, which the guard can borrow.
+            Log::Open(file) if (&*file).write_all(data).is_ok() => true,
+            _ => {
+                *self = Log::Lost;
+                false
+            }
+        }
+    }
+}
 
 /// The running copies.
 pub struct Pumps {
@@ -25,13 +58,12 @@ pub struct Pumps {
     truncated: Arc<AtomicBool>,
 }
 
-/// Starts one copying thread per pipe. A missing log (it could not be opened) counts as
-/// lost output from the start.
+/// Starts one copying thread per pipe.
 pub fn start(
     stdout: Option<impl Read + Send + 'static>,
-    stdout_log: Option<File>,
+    stdout_log: Log,
     stderr: Option<impl Read + Send + 'static>,
-    stderr_log: Option<File>,
+    stderr_log: Log,
 ) -> Pumps {
     let (done_tx, done) = mpsc::channel();
     let truncated = Arc::new(AtomicBool::new(false));
@@ -69,7 +101,7 @@ impl Pumps {
 /// counts as lost.
 fn start_one(
     pipe: impl Read + Send + 'static,
-    log: Option<File>,
+    log: Log,
     done: &Sender<()>,
     truncated: &Arc<AtomicBool>,
 ) -> usize {
@@ -91,10 +123,7 @@ fn start_one(
 }
 
 /// Copies `pipe` into `log` until the pipe ends; see the module documentation.
-fn copy(mut pipe: impl Read, mut log: Option<File>, truncated: &AtomicBool) {
-    if log.is_none() {
-        truncated.store(true, Ordering::SeqCst);
-    }
+fn copy(mut pipe: impl Read, mut log: Log, truncated: &AtomicBool) {
     let mut buffer = vec![0; BUFFER_BYTES];
     loop {
         let read = match pipe.read(&mut buffer) {
@@ -103,11 +132,8 @@ fn copy(mut pipe: impl Read, mut log: Option<File>, truncated: &AtomicBool) {
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => return,
         };
-        if let Some(file) = log.as_mut()
-            && file.write_all(&buffer[..read]).is_err()
-        {
+        if !log.write(&buffer[..read]) {
             truncated.store(true, Ordering::SeqCst);
-            log = None;
         }
     }
 }
@@ -120,26 +146,39 @@ mod tests {
     fn everything_is_copied_and_nothing_is_lost() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.log");
-        let log = File::create(&path).unwrap();
+        let silent = dir.path().join("err.log");
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 256) as u8).collect();
         let pumps = start(
             Some(io::Cursor::new(data.clone())),
-            Some(log),
-            None::<io::Empty>,
-            None,
+            Log::Later(path.clone()),
+            Some(io::empty()),
+            Log::Later(silent.clone()),
         );
         assert!(!pumps.finish(Duration::from_secs(60)));
         assert_eq!(std::fs::read(&path).unwrap(), data);
+        assert!(!silent.exists(), "a log without output was created");
     }
 
     #[test]
     fn a_full_disk_loses_output_but_reads_the_pipe_to_its_end() {
-        let full = File::options().write(true).open("/dev/full").unwrap();
         let data = vec![b'x'; 200_000];
         let mut cursor = io::Cursor::new(data);
         let truncated = AtomicBool::new(false);
-        copy(&mut cursor, Some(full), &truncated);
+        copy(&mut cursor, Log::Later("/dev/full".into()), &truncated);
         assert!(truncated.load(Ordering::SeqCst));
         assert_eq!(cursor.position(), 200_000, "the pipe was not drained");
+    }
+
+    #[test]
+    fn a_log_that_cannot_be_opened_loses_output_but_drains_the_pipe() {
+        let mut cursor = io::Cursor::new(vec![b'x'; 100_000]);
+        let truncated = AtomicBool::new(false);
+        copy(
+            &mut cursor,
+            Log::Later("/nonexistent/out.log".into()),
+            &truncated,
+        );
+        assert!(truncated.load(Ordering::SeqCst));
+        assert_eq!(cursor.position(), 100_000, "the pipe was not drained");
     }
 }
