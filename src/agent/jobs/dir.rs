@@ -4,8 +4,8 @@
 //! | file | written by | what |
 //! | --- | --- | --- |
 //! | `launch.json` | agent, atomically (temp file + rename), 0600 | [`Launch`]: what to run |
-//! | `status` | shim, in place, 0600 | [`ShimStatus`] (see [`super::status`]); also the lock |
-//! | `stdout.log`, `stderr.log` | shim, appended, 0600, created at the first output | the program's output |
+//! | `status` | shim, in place, 0600 | [`ShimStatus`] ([`super::status`]); also the lock |
+//! | `stdout.log`, `stderr.log` | shim, appended, 0600, at the first output | the output |
 //! | `stdout.prev.log`, `stderr.prev.log` | agent, on requeue | the previous run's output |
 //!
 //! The shim holds an exclusive `flock` on `status` for its whole life. The lock, not what

@@ -10,10 +10,11 @@
 //!    someone else: exit [`EXIT_LOCKED`] having run nothing, so a job never runs twice.
 //! 3. A status that says an earlier shim started the program: exit [`EXIT_ALREADY_RAN`].
 //!    Otherwise write the status `starting` (this allocates the status file's blocks).
-//! 4. Read `launch.json` and start the program: the argv as given (no shell), exactly the launch environment, its working
-//!    folder, stdin from `/dev/null`, in a process group of its own, and with a parent-death
-//!    signal so it dies if the shim is killed. When it cannot start, the reason goes to
-//!    `stderr.log` and the status records exit code 127 (not found) or 126.
+//! 4. Read `launch.json` and start the program: the argv as given (no shell), exactly the
+//!    launch environment, its working folder, stdin from `/dev/null`, in a process group of
+//!    its own, and with a parent-death signal so it dies if the shim is killed. When it
+//!    cannot start, the reason goes to `stderr.log` and the status records exit code 127
+//!    (not found) or 126.
 //! 5. Status `running` with the program's pid; copy its output to `stdout.log` and
 //!    `stderr.log` (appended, 0600, created at the first output: see [`pump`]).
 //! 6. When it ends (and its output is drained, waiting at most [`DRAIN_AFTER_EXIT`] for

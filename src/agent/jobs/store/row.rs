@@ -6,8 +6,8 @@ use rusqlite::Row;
 use super::StoredJob;
 use crate::proto::jobs::{JobSpec, JobState};
 
-/// Reads one row selected with [`super::COLUMNS`]; the inner error describes a row the store cannot
-/// make sense of (an unknown state, a spec that is not valid JSON).
+/// Reads one row selected with [`super::COLUMNS`]; the inner error describes a row the store
+/// cannot make sense of (an unknown state, a spec that is not valid JSON).
 pub fn job_from_row(row: &Row<'_>) -> rusqlite::Result<Result<StoredJob, String>> {
     let id: i64 = row.get(0)?;
     let state: String = row.get(1)?;
