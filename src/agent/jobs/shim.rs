@@ -16,13 +16,16 @@
 //!    cannot start, the reason goes to `stderr.log` and the status records exit code 127
 //!    (not found) or 126.
 //! 5. Status `running` with the program's pid; copy its output to `stdout.log` and
-//!    `stderr.log` (appended, 0600, created at the first output: see [`pump`]).
+//!    `stderr.log` (appended, 0600, created at the first output: see `pump.rs`).
 //! 6. When it ends (and its output is drained, waiting at most [`DRAIN_AFTER_EXIT`] for
 //!    processes it left behind that hold the pipes), status `exited` with the exit code or
 //!    signal, whether output was lost, and the time. Exit [`EXIT_RECORDED`].
 //!
 //! The shim's own exit code says only whether it did its part; the job's result is in the
-//! status file.
+//! status file. A shim that exits [`EXIT_LOCKED`] or [`EXIT_ALREADY_RAN`] lost a race to
+//! another shim of the same job (one started by an agent that has since died, say): the
+//! agent should then [`probe`](super::dir::JobDir::probe) the folder and adopt what it finds
+//! rather than count the job as failed.
 
 mod pump;
 

@@ -11,7 +11,7 @@
 //! commits). Every write method commits before it returns.
 //!
 //! [`Store::open`] refuses a file it cannot trust instead of starting with an empty queue:
-//! see [`open`] for the checks.
+//! see `store/open.rs` for the checks.
 
 mod open;
 mod row;
