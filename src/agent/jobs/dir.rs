@@ -1,67 +1,62 @@
 //! A job's folder: `$XDG_STATE_HOME/station/jobs/<id>/` with the launch file the agent writes,
 //! the lock and status file the shim keeps, and the logs.
 //!
-//! STUB: the API is the contract; being written.
+//! | file | written by | what |
+//! | --- | --- | --- |
+//! | `launch.json` | agent, atomically (temp file + rename), 0600 | [`Launch`]: what to run |
+//! | `status` | shim, in place, 0600 | [`ShimStatus`] ([`super::status`]); also the lock |
+//! | `stdout.log`, `stderr.log` | shim, appended, 0600, at the first output | the output |
+//! | `stdout.prev.log`, `stderr.prev.log` | agent, on requeue | the previous run's output |
+//!
+//! The shim holds an exclusive `flock` on `status` for its whole life. The lock, not what
+//! the file says, tells whether a shim is alive: a shim killed with `kill -9` leaves a status
+//! that says `running`, but the kernel releases its lock. The status file is never removed
+//! (a requeue empties it), so every shim of a job locks the same file.
+//!
+//! Every file a job creates costs an inode, which is most of what starting a short job costs
+//! on a busy file system: so there is no separate lock file, and a job that prints nothing
+//! has no log files (a missing log reads as empty).
 
 use std::collections::BTreeMap;
-use std::io;
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 
+pub use super::status::{Phase, ShimStatus};
 use crate::proto::jobs::{JobId, LogStream};
+
+/// File names inside a job's folder.
+pub const LAUNCH_FILE: &str = "launch.json";
+pub const STATUS_FILE: &str = "status";
 
 /// What the shim runs: written by the agent before it starts the shim.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Launch {
     pub job: JobId,
-    /// Which start of the job this is (1, then 2 after a requeue …); the shim is given the
-    /// same number and refuses a launch file of another run.
-    pub run: u32,
     pub argv: Vec<String>,
     pub cwd: String,
     /// The complete environment, Station's variables included.
     pub env: BTreeMap<String, String>,
 }
 
-/// Where the shim is with its job, as its status file says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    /// The shim holds the lock but has not started the program.
-    Starting,
-    /// The program runs.
-    Running,
-    /// The program ended (or could not be started: `spawn_error`).
-    Exited,
-}
-
-/// The shim's status file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShimStatus {
-    pub phase: Phase,
-    pub shim_pid: u32,
-    /// The program's pid, which is also its process group.
-    pub child_pid: Option<u32>,
-    pub exit_code: Option<i32>,
-    pub signal: Option<i32>,
-    pub logs_truncated: bool,
-    /// Why the program could not be started (then `exit_code` is 127 or 126).
-    pub spawn_error: Option<String>,
-    pub ended_at_ms: Option<u64>,
-}
-
 /// What the folder says about a job the agent believes is running (after an agent restart).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Probe {
-    /// The shim holds the lock: the job is alive.
+    /// The shim holds the lock: the job is alive. Its status may be missing (the shim has
+    /// only just taken the lock), `Starting`, `Running`, or even `Exited` (the shim has
+    /// recorded the end and is about to exit).
     Alive(Option<ShimStatus>),
     /// The shim finished and recorded how the program ended.
     Exited(ShimStatus),
     /// No shim ever started the program: safe to run it (again from the queue).
     NeverStarted,
     /// The shim started the program and then died without recording an end (it was killed;
-    /// the program died with it).
+    /// the program died with it). `None` when the status file could not be read.
     Vanished(Option<ShimStatus>),
 }
 
@@ -78,6 +73,13 @@ impl JobDir {
         }
     }
 
+    /// The folder of a shim started as `station job-shim DIR`.
+    pub fn at(path: &Path) -> JobDir {
+        JobDir {
+            path: path.to_owned(),
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -86,23 +88,160 @@ impl JobDir {
         self.path.join(stream.file_name())
     }
 
+    /// Where the previous run's log went on requeue.
+    pub fn previous_log_path(&self, stream: LogStream) -> PathBuf {
+        self.path.join(previous_log_name(stream))
+    }
+
+    pub fn status_path(&self) -> PathBuf {
+        self.path.join(STATUS_FILE)
+    }
+
+    pub fn launch_path(&self) -> PathBuf {
+        self.path.join(LAUNCH_FILE)
+    }
+
+    /// Creates the folder (0700), and the jobs folder above it when missing; an existing
+    /// folder is fine.
     pub fn create(&self) -> io::Result<()> {
-        Err(io::Error::other("not written yet"))
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.path)
+            .map_err(|e| with_path(e, "cannot create", &self.path))
     }
 
-    pub fn write_launch(&self, _launch: &Launch) -> io::Result<()> {
-        Err(io::Error::other("not written yet"))
+    /// Writes `launch.json` atomically (a temporary file renamed over it), 0600.
+    pub fn write_launch(&self, launch: &Launch) -> io::Result<()> {
+        let json = serde_json::to_vec(launch).map_err(io::Error::other)?;
+        let temporary = self.path.join(".launch.json.tmp");
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&temporary)
+            .map_err(|e| with_path(e, "cannot create", &temporary))?;
+        file.write_all(&json)
+            .map_err(|e| with_path(e, "cannot write", &temporary))?;
+        drop(file);
+        let target = self.launch_path();
+        fs::rename(&temporary, &target).map_err(|e| with_path(e, "cannot write", &target))
     }
 
+    pub fn read_launch(&self) -> io::Result<Launch> {
+        let path = self.launch_path();
+        let bytes = fs::read(&path).map_err(|e| with_path(e, "cannot read", &path))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} is not a launch file: {e}", path.display()),
+            )
+        })
+    }
+
+    /// The shim's status; `None` when it has written none (yet). A status file that cannot
+    /// be parsed is an `InvalidData` error.
     pub fn read_status(&self) -> io::Result<Option<ShimStatus>> {
-        Err(io::Error::other("not written yet"))
+        match fs::read(self.status_path()) {
+            Ok(bytes) => ShimStatus::decode(&bytes),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(with_path(e, "cannot read", &self.status_path())),
+        }
     }
 
+    /// Opens one of the logs for appending (created 0600 when missing).
+    pub fn open_log(&self, stream: LogStream) -> io::Result<File> {
+        open_append_private(&self.log_path(stream))
+    }
+
+    /// Whether a shim holds the job and, if none does, what the last one left behind.
+    ///
+    /// Tries the shim's lock without waiting (and lets go of it at once). Only probe a job
+    /// whose shim this agent is not starting right now: a shim that finds the lock taken by a
+    /// probe exits without running anything.
     pub fn probe(&self) -> io::Result<Probe> {
-        Err(io::Error::other("not written yet"))
+        let lock_path = self.status_path();
+        // Read-write: an exclusive lock over NFS needs a file open for writing.
+        match OpenOptions::new().read(true).write(true).open(&lock_path) {
+            Ok(file) => match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+                Ok(held) => drop(held),
+                Err((_, Errno::EWOULDBLOCK)) => {
+                    return Ok(Probe::Alive(self.read_status().ok().flatten()));
+                }
+                Err((_, errno)) => {
+                    return Err(with_path(errno.into(), "cannot lock", &lock_path));
+                }
+            },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(with_path(e, "cannot open", &lock_path)),
+        }
+        Ok(match self.read_status() {
+            Ok(None) => Probe::NeverStarted,
+            Ok(Some(status)) => match status.phase {
+                Phase::Starting => Probe::NeverStarted,
+                Phase::Running => Probe::Vanished(Some(status)),
+                Phase::Exited => Probe::Exited(status),
+            },
+            // Unreadable: the program may have run, so never treat it as not started.
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => Probe::Vanished(None),
+            Err(e) => return Err(e),
+        })
     }
 
+    /// Before a requeue: keeps the last run's logs as `*.prev.log` (replacing older ones),
+    /// empties the status file and removes the launch file, so the folder is ready for a
+    /// fresh run. Only for a job no shim holds ([`probe`](Self::probe) is not `Alive`).
     pub fn keep_previous_run(&self) -> io::Result<()> {
-        Err(io::Error::other("not written yet"))
+        for stream in [LogStream::Stdout, LogStream::Stderr] {
+            let from = self.log_path(stream);
+            match fs::rename(&from, self.previous_log_path(stream)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                    return Err(with_path(e, "cannot rename", &from));
+                }
+                _ => {}
+            }
+        }
+        let status = self.status_path();
+        match OpenOptions::new().write(true).open(&status) {
+            Ok(file) => file
+                .set_len(0)
+                .map_err(|e| with_path(e, "cannot empty", &status))?,
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(with_path(e, "cannot open", &status));
+            }
+            Err(_) => {}
+        }
+        let launch = self.launch_path();
+        match fs::remove_file(&launch) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(with_path(e, "cannot remove", &launch))
+            }
+            _ => Ok(()),
+        }
     }
 }
+
+/// Opens `path` for appending, creating it 0600 when missing.
+pub fn open_append_private(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)
+}
+
+fn previous_log_name(stream: LogStream) -> &'static str {
+    match stream {
+        LogStream::Stdout => "stdout.prev.log",
+        LogStream::Stderr => "stderr.prev.log",
+    }
+}
+
+/// `error` with what was being done and to which file, keeping its kind.
+fn with_path(error: io::Error, doing: &str, path: &Path) -> io::Error {
+    io::Error::new(error.kind(), format!("{doing} {}: {error}", path.display()))
+}
+
+#[cfg(test)]
+mod tests;
