@@ -15,7 +15,7 @@ use std::process::{Child, Command, Output, Stdio};
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 use station::agent::jobs::dir::{JobDir, Launch, Phase, Probe, ShimStatus};
-use station::agent::jobs::shim::{EXIT_ALREADY_RAN, EXIT_LOCKED, EXIT_RECORDED};
+use station::agent::jobs::shim::{EXIT_ALREADY_RAN, EXIT_LOCKED, EXIT_RECORDED, EXIT_STALE};
 use station::proto::jobs::LogStream;
 use support::station::{STATION_BIN, describe};
 use support::wait::{default_timeout, process_ended, wait_for, wait_until};
@@ -41,6 +41,7 @@ impl TestJob {
         let cwd = root.path().canonicalize().unwrap();
         dir.write_launch(&Launch {
             job: 1,
+            run: 1,
             argv: argv.iter().map(|a| (*a).to_owned()).collect(),
             cwd: cwd.display().to_string(),
             env,
@@ -54,10 +55,15 @@ impl TestJob {
     }
 
     fn shim_command(&self) -> Command {
+        self.shim_command_for_run("1")
+    }
+
+    fn shim_command_for_run(&self, run: &str) -> Command {
         let mut command = Command::new(STATION_BIN);
         command
             .arg("job-shim")
             .arg(self.dir.path())
+            .args(["--run", run])
             .env("PATH", "/usr/bin:/bin")
             .env("SHIM_TEST_LEAK", "must not reach the job")
             .stdin(Stdio::null())
@@ -322,14 +328,29 @@ fn output_of_processes_left_behind_is_not_waited_for_forever() {
 }
 
 #[test]
-fn a_folder_without_launch_file_records_why_it_could_not_run() {
-    let job = TestJob::new(&["true"]);
+fn a_stale_shim_runs_nothing_and_records_nothing() {
+    // No launch file: the agent took an interrupted start back.
+    let job = TestJob::new(&["sh", "-c", "echo ran"]);
     fs::remove_file(job.dir.launch_path()).unwrap();
+    assert_shim_exit(&job.run_shim(), EXIT_STALE);
+    assert_eq!(job.dir.probe().unwrap(), Probe::NeverStarted);
+    // A launch file for another run (the job was started again since).
+    let job = TestJob::new(&["sh", "-c", "echo ran"]);
+    let output = job.shim_command_for_run("2").output().unwrap();
+    assert_shim_exit(&output, EXIT_STALE);
+    assert_eq!(job.dir.probe().unwrap(), Probe::NeverStarted);
+    assert_eq!(job.log(LogStream::Stdout), "");
+}
+
+#[test]
+fn an_unreadable_launch_file_records_why_it_could_not_run() {
+    let job = TestJob::new(&["true"]);
+    fs::write(job.dir.launch_path(), "{ not json").unwrap();
     assert_shim_exit(&job.run_shim(), EXIT_RECORDED);
     let status = job.status();
     assert_eq!(status.exit_code, Some(126));
     let error = status.spawn_error.unwrap();
-    assert!(error.contains("launch.json"), "{error}");
+    assert!(error.contains("launch file"), "{error}");
 }
 
 fn wait_output(child: &mut Child) -> Output {

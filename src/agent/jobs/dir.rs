@@ -38,6 +38,9 @@ pub const STATUS_FILE: &str = "status";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Launch {
     pub job: JobId,
+    /// Which start of the job this is (1, then 2 after a requeue …); the shim is given the
+    /// same number (`--run N`) and refuses a launch file of another run.
+    pub run: u32,
     pub argv: Vec<String>,
     pub cwd: String,
     /// The complete environment, Station's variables included.

@@ -2,13 +2,27 @@
 //! the manager that schedules and watches them.
 //!
 //! - [`store`]: SQLite (WAL); every job, committed before `submit` returns.
-//! - [`dir`]: a job's folder: launch file, lock, status file, logs; `probe` after a restart.
+//! - [`dir`]: a job's folder: launch file, status file (the shim's lock), logs; `probe` after
+//!   a restart.
 //! - [`status`]: the shim's status file, fixed-size and rewritten in place.
-//! - [`log_read`]: a chunk of a log as UTF-8 text with exact byte offsets.
-//! - [`shim`]: `station job-shim DIR`, the process that owns one job and outlives the agent.
+//! - [`shim`]: `station job-shim DIR --run N`, the process that owns one job and outlives the
+//!   agent.
+//! - [`manager`]: the thread that schedules, starts, watches and cancels jobs; [`JobsHandle`]
+//!   is how sessions reach it.
+//! - [`log_read`], [`log_follow`]: a chunk of a log as UTF-8 text with exact byte offsets, and
+//!   following a log for a client.
 
 pub mod dir;
+mod exit_watch;
+mod handle;
+mod launch;
+pub mod log_follow;
 pub mod log_read;
+mod manager;
 pub mod shim;
 pub mod status;
 pub mod store;
+mod views;
+
+pub use handle::{JobsError, JobsHandle, LogTarget};
+pub use manager::{JobPaths, JobSettings, start};

@@ -1,4 +1,4 @@
-//! `station job-shim DIR`: the small process that owns one job.
+//! `station job-shim DIR --run N`: the small process that owns one job.
 //!
 //! The agent writes the job's folder ([`super::dir`]) and starts the shim, which runs in its
 //! own session and outlives the agent. It does nothing else (no async runtime, no config, no
@@ -9,6 +9,8 @@
 //! 2. Take the lock on the folder's `status` file (`flock`, without waiting). Held by
 //!    someone else: exit [`EXIT_LOCKED`] having run nothing, so a job never runs twice.
 //! 3. A status that says an earlier shim started the program: exit [`EXIT_ALREADY_RAN`].
+//!    A launch file that is missing or for another run than `N` (this shim belongs to an
+//!    interrupted start that the agent has since taken back): exit [`EXIT_STALE`].
 //!    Otherwise write the status `starting` (this allocates the status file's blocks).
 //! 4. Read `launch.json` and start the program: the argv as given (no shell), exactly the
 //!    launch environment, its working folder, stdin from `/dev/null`, in a process group of
@@ -59,6 +61,9 @@ pub const EXIT_LOCKED: u8 = 3;
 pub const EXIT_ALREADY_RAN: u8 = 4;
 /// The job ran but its end could not be written to the status file.
 pub const EXIT_NOT_RECORDED: u8 = 5;
+/// The launch file is missing or for another run of the job (a shim of an interrupted start,
+/// late): nothing was run and nothing recorded.
+pub const EXIT_STALE: u8 = 6;
 
 /// How long the logs are still copied after the program exits, for processes it started
 /// that keep its stdout or stderr open.
@@ -70,14 +75,14 @@ static JOB_PGID: AtomicI32 = AtomicI32::new(0);
 static TERM_PENDING: AtomicBool = AtomicBool::new(false);
 
 /// Runs the job in `dir` and records how it ended.
-pub fn run(dir: &Path) -> ExitCode {
+pub fn run(dir: &Path, run: u32) -> ExitCode {
     // Fails only when the shim already leads a process group, which is then its own.
     let _ = nix::unistd::setsid();
     if let Err(error) = install_signal_handlers() {
         eprintln!("station job-shim: cannot set up signals: {error}");
         return ExitCode::from(EXIT_SETUP_FAILED);
     }
-    match run_job(&JobDir::at(dir)) {
+    match run_job(&JobDir::at(dir), run) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             eprintln!("station job-shim {}: {error}", dir.display());
@@ -87,7 +92,7 @@ pub fn run(dir: &Path) -> ExitCode {
 }
 
 /// Steps 2–6 of the module documentation; an error means nothing was run.
-fn run_job(dir: &JobDir) -> io::Result<u8> {
+fn run_job(dir: &JobDir, run: u32) -> io::Result<u8> {
     let status_file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -107,10 +112,16 @@ fn run_job(dir: &JobDir) -> io::Result<u8> {
         Ok(Some(earlier)) if earlier.phase == Phase::Starting => {}
         Ok(Some(_)) | Err(_) => return Ok(EXIT_ALREADY_RAN),
     }
+    let launch = dir.read_launch();
+    match &launch {
+        Ok(launch) if launch.run != run => return Ok(EXIT_STALE),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(EXIT_STALE),
+        _ => {}
+    }
     let mut status = ShimStatus::starting(std::process::id());
     write_in_place(&status_file, &status)?;
 
-    let outcome = match dir.read_launch() {
+    let outcome = match launch {
         Ok(launch) => run_program(dir, &launch, &status_file, &mut status),
         Err(error) => Outcome::NotStarted {
             program: "the job".into(),

@@ -53,6 +53,7 @@ fn the_launch_file_round_trips_privately_without_leftovers() {
     let (_root, dir) = temp_job();
     let launch = Launch {
         job: 12,
+        run: 1,
         argv: vec!["python".into(), "train.py".into()],
         cwd: "/srv".into(),
         env: BTreeMap::from([("A".into(), "1".into())]),

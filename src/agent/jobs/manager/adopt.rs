@@ -109,7 +109,7 @@ fn settle_ended(
             tracing::info!(job = id, "jobs: a start was interrupted; back in the queue");
             // A late shim of the interrupted start must not run it: without a launch file it
             // refuses, and a later start writes a launch file for another run number.
-            let _ = std::fs::remove_file(dir.path().join("launch.json"));
+            let _ = std::fs::remove_file(dir.launch_path());
             store.requeue(id)
         }
         Probe::Vanished(_) | Probe::Alive(_) => {
