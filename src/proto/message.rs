@@ -58,8 +58,11 @@ pub enum ClientMsg {
         #[serde(default)]
         filter: JobFilter,
     },
-    /// One job in full.
-    ShowJob { id: JobId },
+    /// One job in full. (Job ids travel as `job`: `id` is the request's.)
+    ShowJob {
+        #[serde(rename = "job")]
+        id: JobId,
+    },
     /// Cancel jobs: queued ones leave the queue, running ones get SIGTERM and, after the grace
     /// period, SIGKILL (`force`: SIGKILL at once). Unknown ids fail the whole request.
     CancelJobs {
@@ -72,12 +75,16 @@ pub enum ClientMsg {
     },
     /// Put a finished job back in the queue, keeping its id (its previous logs are kept as
     /// `stdout.prev.log` and `stderr.prev.log`).
-    RequeueJob { id: JobId },
+    RequeueJob {
+        #[serde(rename = "job")]
+        id: JobId,
+    },
     /// Start receiving job changes; answered with a snapshot.
     SubscribeJobs,
     /// Read a job's log from `start`; with `follow`, further chunks arrive as `log` events
     /// until the job ends and everything is sent.
     JobLogs {
+        #[serde(rename = "job")]
         id: JobId,
         #[serde(default)]
         stream: LogStream,

@@ -5,6 +5,7 @@ use bytes::BytesMut;
 use tokio_util::codec::{Decoder, Encoder};
 
 use super::codec::{FrameCodec, FrameError, Rejected, parse_client_frame};
+use super::jobs::{JobFilter, JobState, LogStart, LogStream};
 use super::message::*;
 use super::telemetry::*;
 
@@ -141,7 +142,30 @@ fn every_client_message_round_trips() {
         },
         ClientMsg::Unsubscribe { subscription: 3 },
         ClientMsg::Shutdown,
+        ClientMsg::ShowJob { id: 41 },
+        ClientMsg::RequeueJob { id: 42 },
+        ClientMsg::JobLogs {
+            id: 43,
+            stream: LogStream::Stderr,
+            start: LogStart::Tail(4096),
+            follow: true,
+        },
+        ClientMsg::CancelJobs {
+            ids: vec![44, 45],
+            force: true,
+            grace_secs: Some(3),
+        },
+        ClientMsg::ListJobs {
+            filter: JobFilter {
+                all: true,
+                states: vec![JobState::Failed],
+                limit: Some(5),
+            },
+        },
+        ClientMsg::SubscribeJobs,
     ];
+    // Request ids differ from the job ids above, so a job id that took the request id's
+    // place on the wire would show.
     for (id, msg) in messages.into_iter().enumerate() {
         let frame = ClientFrame { id: id as u64, msg };
         let mut buf = encode(&frame);
