@@ -132,6 +132,42 @@ fn console_shows_dashboard_and_help_then_quits_leaving_the_terminal_usable() {
     env.stop_agent();
 }
 
+/// The jobs pane is shown: its table's title and the key hint of the submit form.
+fn jobs_shown(screen: &Screen) -> bool {
+    screen.contains("Jobs") && screen.contains("n new")
+}
+
+#[test]
+fn console_opens_the_jobs_pane_and_its_form_and_comes_back() {
+    let env = StationEnv::new();
+    let host = host_name();
+    let tmux = start_console(&env, &[]);
+    wait_for_console(&tmux, "the dashboard", |s| dashboard_shown(&host, s));
+
+    tmux.send_keys(&["2"]);
+    wait_for_console(&tmux, "the jobs pane", jobs_shown);
+    tmux.send_keys(&["n"]);
+    let form = wait_for_console(&tmux, "the submit form", |s| {
+        s.contains("New job") && s.contains("Priority")
+    });
+    assert!(
+        form.contains("the command is empty"),
+        "an empty form says what is missing:\n{form}"
+    );
+    tmux.send_keys(&["Escape"]);
+    wait_for_console(&tmux, "the form closed, the jobs pane back", |s| {
+        !s.contains("New job") && jobs_shown(s)
+    });
+    tmux.send_keys(&["1"]);
+    wait_for_console(&tmux, "the dashboard back", |s| {
+        dashboard_shown(&host, s) && !jobs_shown(s)
+    });
+
+    let screen = quit_and_expect_success(&tmux);
+    assert_terminal_usable(&tmux, &screen);
+    env.stop_agent();
+}
+
 #[test]
 fn console_with_simulated_gpus_labels_them() {
     let env = StationEnv::new();

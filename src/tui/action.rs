@@ -15,9 +15,9 @@ pub enum Action {
     Help,
     /// Open the `:` command line.
     CommandLine,
-    /// Open the `/` process filter.
+    /// Open the `/` filter of the list shown (processes or jobs).
     Filter,
-    /// Close the overlay, cancel the input, or clear the filter.
+    /// Close the overlay, cancel the input, clear the filter, or go back a level.
     Back,
     /// Repaint the whole screen.
     Redraw,
@@ -57,11 +57,31 @@ pub enum Action {
     SortGpuMemory,
     /// Show or hide kernel threads in the process table.
     KernelThreads,
+    /// Show the dashboard.
+    Dashboard,
+    /// Show the jobs pane.
+    Jobs,
+    /// Open the selected job's log.
+    JobLogs,
+    /// Ask to cancel the selected job (a confirmation follows).
+    JobCancel,
+    /// Open the form that submits a new job.
+    JobNew,
+    /// Keep the log view at the newest line as lines arrive, or stop doing so.
+    Follow,
+    /// Switch the log view between stdout and stderr.
+    LogStream,
+    /// Answer yes to the question in the confirmation bar.
+    Confirm,
+    /// Send what the form holds.
+    Submit,
+    /// Run the form's command through `sh -c`, or as a plain argv.
+    ShellToggle,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 34] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -86,6 +106,16 @@ impl Action {
         Action::SortMemory,
         Action::SortGpuMemory,
         Action::KernelThreads,
+        Action::Dashboard,
+        Action::Jobs,
+        Action::JobLogs,
+        Action::JobCancel,
+        Action::JobNew,
+        Action::Follow,
+        Action::LogStream,
+        Action::Confirm,
+        Action::Submit,
+        Action::ShellToggle,
     ];
 
     /// The stable name keymap files use.
@@ -115,6 +145,16 @@ impl Action {
             Action::SortMemory => "sort-memory",
             Action::SortGpuMemory => "sort-gpu-memory",
             Action::KernelThreads => "kernel-threads",
+            Action::Dashboard => "dashboard",
+            Action::Jobs => "jobs",
+            Action::JobLogs => "job-logs",
+            Action::JobCancel => "job-cancel",
+            Action::JobNew => "job-new",
+            Action::Follow => "follow",
+            Action::LogStream => "log-stream",
+            Action::Confirm => "confirm",
+            Action::Submit => "submit",
+            Action::ShellToggle => "shell-toggle",
         }
     }
 
@@ -129,7 +169,7 @@ impl Action {
             Action::Quit => "Quit",
             Action::Help => "Show or hide this help",
             Action::CommandLine => "Command line",
-            Action::Filter => "Filter processes",
+            Action::Filter => "Filter the list",
             Action::Back => "Close, cancel, clear filter",
             Action::Redraw => "Redraw the screen",
             Action::Suspend => "Suspend to the shell (fg resumes)",
@@ -150,6 +190,16 @@ impl Action {
             Action::SortMemory => "Sort processes by memory",
             Action::SortGpuMemory => "Sort processes by GPU memory",
             Action::KernelThreads => "Show or hide kernel threads",
+            Action::Dashboard => "Show the dashboard",
+            Action::Jobs => "Show the jobs",
+            Action::JobLogs => "Show the selected job's log",
+            Action::JobCancel => "Cancel the selected job",
+            Action::JobNew => "Submit a new job",
+            Action::Follow => "Follow the end of the log, or stop",
+            Action::LogStream => "Switch between stdout and stderr",
+            Action::Confirm => "Yes",
+            Action::Submit => "Submit",
+            Action::ShellToggle => "Run the command through sh -c, or not",
         }
     }
 }

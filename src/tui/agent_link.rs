@@ -1,9 +1,14 @@
 //! The task that owns the connection to the agent.
 //!
-//! It forwards telemetry, notices and losses to the event loop as [`AgentMsg`]s and sends
-//! the process queries the loop hands it. When the connection breaks it reports the loss and
+//! It forwards telemetry, jobs, logs, notices and losses to the event loop as [`AgentMsg`]s
+//! and sends the process queries and job requests the loop hands it. Every connection
+//! subscribes to jobs as well as telemetry ([`jobs`] keeps the job side's books). When the
+//! connection breaks it reports the loss (and fails the job requests left unanswered) and
 //! tries again every [`RETRY_EVERY`], starting the agent if needed, until the console quits;
-//! a fresh connection is reported with its snapshot, so the dashboard fills at once.
+//! a fresh connection is reported with its snapshot, so the dashboard fills at once, and the
+//! jobs snapshot that follows replaces the jobs held.
+
+mod jobs;
 
 use std::time::Duration;
 
@@ -15,19 +20,27 @@ use crate::client::{Client, ClientError, local};
 use crate::config::Paths;
 use crate::proto::telemetry::ProcessQuery;
 use crate::proto::{ClientMsg, Event, Response, ServerMsg};
-use crate::tui::app::{AgentMsg, Connected};
+use crate::tui::app::{AgentMsg, Connected, JobRequest};
+use jobs::{JobChannel, Outgoing};
 
 /// How long to wait between reconnection attempts.
 pub const RETRY_EVERY: Duration = Duration::from_secs(2);
 /// Messages queued towards the event loop before the link waits for it.
 const QUEUE: usize = 64;
 
+/// What the event loop asks of the link.
+#[derive(Debug, Clone, PartialEq)]
+enum Command {
+    Query(ProcessQuery),
+    Job(JobRequest),
+}
+
 /// The event loop's side of the link.
 #[derive(Debug)]
 pub struct AgentLink {
     /// What the agent said, in order.
     pub messages: mpsc::Receiver<AgentMsg>,
-    queries: mpsc::UnboundedSender<ProcessQuery>,
+    commands: mpsc::UnboundedSender<Command>,
     task: JoinHandle<()>,
 }
 
@@ -40,11 +53,11 @@ impl AgentLink {
         autostart: Autostart,
     ) -> AgentLink {
         let (to_loop, messages) = mpsc::channel(QUEUE);
-        let (queries, from_loop) = mpsc::unbounded_channel();
+        let (commands, from_loop) = mpsc::unbounded_channel();
         let task = tokio::spawn(run(client, query, paths, autostart, to_loop, from_loop));
         AgentLink {
             messages,
-            queries,
+            commands,
             task,
         }
     }
@@ -52,7 +65,12 @@ impl AgentLink {
     /// Asks the agent for a different process table (sort, filter, number of rows).
     pub fn set_query(&self, query: ProcessQuery) {
         // The task only ends when the loop is gone, so a failed send has no one to tell.
-        let _ = self.queries.send(query);
+        let _ = self.commands.send(Command::Query(query));
+    }
+
+    /// Sends a job request; its answer comes back as an [`AgentMsg`].
+    pub fn job(&self, request: JobRequest) {
+        let _ = self.commands.send(Command::Job(request));
     }
 }
 
@@ -63,7 +81,7 @@ impl Drop for AgentLink {
 }
 
 type ToLoop = mpsc::Sender<AgentMsg>;
-type FromLoop = mpsc::UnboundedReceiver<ProcessQuery>;
+type FromLoop = mpsc::UnboundedReceiver<Command>;
 
 async fn run(
     mut client: Client,
@@ -73,28 +91,61 @@ async fn run(
     to_loop: ToLoop,
     mut from_loop: FromLoop,
 ) {
+    let mut jobs = JobChannel::default();
     loop {
-        let Some(reason) = serve(&mut client, &mut query, &to_loop, &mut from_loop).await else {
+        let served = serve(&mut client, &mut query, &mut jobs, &to_loop, &mut from_loop).await;
+        let Some(reason) = served else {
             return;
         };
+        for msg in jobs.on_lost() {
+            if to_loop.send(msg).await.is_err() {
+                return;
+            }
+        }
         if to_loop.send(AgentMsg::Lost { reason }).await.is_err() {
             return;
         }
-        let Some(next) = reconnect(&mut query, &paths, &autostart, &to_loop, &mut from_loop).await
-        else {
+        let next = reconnect(
+            &mut query,
+            &mut jobs,
+            &paths,
+            &autostart,
+            &to_loop,
+            &mut from_loop,
+        )
+        .await;
+        let Some(next) = next else {
             return;
         };
         client = next;
     }
 }
 
+/// Sends job requests and notes what each id is for.
+async fn send_jobs(
+    client: &mut Client,
+    jobs: &mut JobChannel,
+    outgoing: Vec<Outgoing>,
+) -> Result<(), String> {
+    for (msg, pending) in outgoing {
+        let id = client.send(msg).await.map_err(|e| e.to_string())?;
+        jobs.sent(id, pending);
+    }
+    Ok(())
+}
+
 /// Relays one connection until it breaks (`Some(reason)`) or the loop is gone (`None`).
 async fn serve(
     client: &mut Client,
     query: &mut ProcessQuery,
+    jobs: &mut JobChannel,
     to_loop: &ToLoop,
     from_loop: &mut FromLoop,
 ) -> Option<String> {
+    let subscribe = jobs.on_connect();
+    if let Err(reason) = send_jobs(client, jobs, subscribe).await {
+        return Some(reason);
+    }
     loop {
         tokio::select! {
             incoming = client.next_incoming() => {
@@ -103,21 +154,40 @@ async fn serve(
                     Ok(None) => return Some("the agent closed the connection".into()),
                     Err(error) => return Some(error.to_string()),
                 };
-                if let Some(msg) = relay(msg)
+                let msg = match jobs.take(msg) {
+                    Ok(outcome) => {
+                        if let Err(reason) = send_jobs(client, jobs, outcome.send).await {
+                            return Some(reason);
+                        }
+                        outcome.to_loop
+                    }
+                    Err(other) => relay(*other),
+                };
+                if let Some(msg) = msg
                     && to_loop.send(msg).await.is_err()
                 {
                     return None;
                 }
             }
-            wanted = from_loop.recv() => {
-                *query = wanted?;
-                // The history is here already; only the rows in their new order are needed.
-                let msg = ClientMsg::SubscribeTelemetry {
-                    processes: query.clone(),
-                    history: false,
+            command = from_loop.recv() => {
+                let sent = match command? {
+                    Command::Query(wanted) => {
+                        *query = wanted;
+                        // The history is here already; only the rows in their new order are
+                        // needed.
+                        let msg = ClientMsg::SubscribeTelemetry {
+                            processes: query.clone(),
+                            history: false,
+                        };
+                        client.send(msg).await.map(drop).map_err(|e| e.to_string())
+                    }
+                    Command::Job(request) => {
+                        let outgoing = jobs.request(request);
+                        send_jobs(client, jobs, outgoing).await
+                    }
                 };
-                if let Err(error) = client.send(msg).await {
-                    return Some(error.to_string());
+                if let Err(reason) = sent {
+                    return Some(reason);
                 }
             }
         }
@@ -148,7 +218,7 @@ fn relay(msg: ServerMsg) -> Option<AgentMsg> {
             message: format!("agent: {message}"),
         }),
         ServerMsg::Response { .. } => None,
-        // The jobs pane subscribes to these (being written).
+        // The job channel takes these before they get here.
         ServerMsg::Event {
             body: Event::Jobs(_) | Event::JobsResync(_) | Event::Log(_),
             ..
@@ -160,6 +230,7 @@ fn relay(msg: ServerMsg) -> Option<AgentMsg> {
 /// is gone (`None`), reporting each failure.
 async fn reconnect(
     query: &mut ProcessQuery,
+    jobs: &mut JobChannel,
     paths: &Paths,
     autostart: &Autostart,
     to_loop: &ToLoop,
@@ -168,11 +239,19 @@ async fn reconnect(
     loop {
         let wait = tokio::time::sleep(RETRY_EVERY);
         tokio::pin!(wait);
-        // Keep taking queries while waiting, so the next subscription asks for the latest.
+        // Keep taking queries while waiting, so the next subscription asks for the latest;
+        // job requests that need the agent now are refused at once.
         loop {
             tokio::select! {
                 () = &mut wait => break,
-                wanted = from_loop.recv() => *query = wanted?,
+                command = from_loop.recv() => match command? {
+                    Command::Query(wanted) => *query = wanted,
+                    Command::Job(request) => {
+                        if let Some(reply) = jobs.offline(request) {
+                            to_loop.send(reply).await.ok()?;
+                        }
+                    }
+                },
             }
         }
         match subscribe(query, paths, autostart).await {

@@ -165,6 +165,10 @@ fn perform(
             ctx.link.set_query(query);
             Ok(false)
         }
+        Effect::Job(request) => {
+            ctx.link.job(request);
+            Ok(false)
+        }
         Effect::LoadTheme(name) => {
             // A theme is a small local file (or built in): reading it here is quick.
             let (theme, problems) = theme::load(&ctx.paths, &name, ctx.no_color);

@@ -1,6 +1,9 @@
 //! Fixed, deterministic telemetry for tests and snapshots: a 16-core host with two simulated
 //! H100s, two disks, two interfaces, a busy process table and ten minutes of history.
-//! No clocks and no randomness: every number comes from the tick index.
+//! No clocks and no randomness: every number comes from the tick index. [`jobs`] adds the
+//! job runner's side.
+
+pub mod jobs;
 
 use std::time::Instant;
 

@@ -1,7 +1,8 @@
 //! Where each panel of the dashboard goes, for any terminal size.
 //!
 //! Pure geometry, shared by `update` (focus moves, page sizes, how many process rows to ask
-//! the agent for) and by the views (where to draw), so the two can never disagree.
+//! the agent for) and by the views (where to draw), so the two can never disagree. The jobs
+//! pane has its own, in [`jobs`].
 //!
 //! - Below 34 rows or 100 columns the layout is *compact*: panels have a one-line title rule
 //!   instead of a box, GPU cards shrink to one or two lines, and processes get what is left.
@@ -11,12 +12,14 @@
 //!   to blank space.
 
 mod gpu_grid;
+pub mod jobs;
 mod list_split;
 
 use ratatui::layout::Rect;
 
 pub use gpu_grid::GpuGrid;
 use gpu_grid::{gpu_grid, gpu_rows_height, shrink_gpus};
+pub use jobs::JobsLayout;
 pub use list_split::ListSplit;
 
 /// A focusable part of the dashboard.

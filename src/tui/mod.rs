@@ -72,6 +72,7 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
     };
     let (width, height) = crossterm::terminal::size().context("the console needs a terminal")?;
     let mut app = App::new(keymap, theme, &theme_name, Rect::new(0, 0, width, height));
+    app.job_defaults = app::jobs::JobDefaults::from_process();
     let autostart = Autostart {
         enabled: true,
         simulate_gpus: args.simulate_gpus,
@@ -95,8 +96,10 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
             agent_link::AgentLink::spawn(client, app.query.clone(), paths.clone(), autostart);
         // The first sample may have changed the layout, and with it the rows to ask for.
         for effect in app.take_effects() {
-            if let app::Effect::Query(query) = effect {
-                link.set_query(query);
+            match effect {
+                app::Effect::Query(query) => link.set_query(query),
+                app::Effect::Job(request) => link.job(request),
+                app::Effect::LoadTheme(_) | app::Effect::Repaint | app::Effect::Suspend => {}
             }
         }
         let mut guard =

@@ -1,5 +1,5 @@
-//! The link against a fake agent on a real Unix socket: relaying, new queries, losing the
-//! agent and getting it back.
+//! The link against a fake agent on a real Unix socket: relaying, new queries, the jobs
+//! subscription and a followed log, losing the agent and getting it back.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,19 +12,32 @@ use tokio_util::codec::Framed;
 
 use super::*;
 use crate::proto::codec::parse_client_frame;
+use crate::proto::jobs::{LogStart, LogStream};
 use crate::proto::telemetry::{ProcessSort, Sample};
 use crate::proto::{FrameCodec, PROTOCOL_VERSION, Ready, STATION_VERSION};
 use crate::tui::fixtures;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// An agent that answers hello and subscriptions with fixture data, and pushes the samples it
+/// An agent that answers hello and subscriptions with fixture data, and pushes the frames it
 /// is handed. Dropping it closes the connection and removes the socket.
 struct FakeAgent {
     socket: PathBuf,
-    push: mpsc::UnboundedSender<Sample>,
+    push: mpsc::UnboundedSender<ServerMsg>,
     queries: mpsc::UnboundedReceiver<ProcessQuery>,
+    /// Job requests, as they arrive.
+    requests: mpsc::UnboundedReceiver<ClientMsg>,
     task: JoinHandle<()>,
+}
+
+/// The subscription number the fake agent gives a followed log.
+const LOG_SUBSCRIPTION: u64 = 3;
+
+fn sample_event(sample: Sample) -> ServerMsg {
+    ServerMsg::Event {
+        subscription: 1,
+        body: Event::Telemetry(Box::new(sample)),
+    }
 }
 
 impl FakeAgent {
@@ -32,8 +45,9 @@ impl FakeAgent {
         std::fs::create_dir_all(&paths.runtime_dir).unwrap();
         let socket = paths.socket();
         let listener = UnixListener::bind(&socket).unwrap();
-        let (push, mut samples) = mpsc::unbounded_channel::<Sample>();
+        let (push, mut frames) = mpsc::unbounded_channel::<ServerMsg>();
         let (seen, queries) = mpsc::unbounded_channel();
+        let (asked, requests) = mpsc::unbounded_channel();
         let task = tokio::spawn(async move {
             let (stream, _) = listener.accept().await.unwrap();
             let mut framed = Framed::new(stream, FrameCodec::new());
@@ -56,17 +70,33 @@ impl FakeAgent {
                                     snapshot: Box::new(fixtures::snapshot(1)),
                                 }
                             }
+                            ClientMsg::SubscribeJobs => Response::JobsSubscribed {
+                                subscription: 2,
+                                snapshot: Box::new(fixtures::jobs::snapshot()),
+                            },
+                            ClientMsg::JobLogs { ref start, .. } => {
+                                let offset = match start {
+                                    LogStart::Offset(offset) => *offset,
+                                    LogStart::Tail(_) => 0,
+                                };
+                                asked.send(frame.msg.clone()).unwrap();
+                                Response::Log {
+                                    subscription: Some(LOG_SUBSCRIPTION),
+                                    chunk: fixtures::jobs::chunk(offset, "first\n"),
+                                    size: offset + 6,
+                                }
+                            }
+                            ClientMsg::Unsubscribe { subscription } => {
+                                asked.send(frame.msg.clone()).unwrap();
+                                Response::Unsubscribed { subscription }
+                            }
                             other => panic!("unexpected {other:?}"),
                         };
                         framed.send(&ServerMsg::Response { id: frame.id, body }).await.unwrap();
                     }
-                    sample = samples.recv() => {
-                        let Some(sample) = sample else { return };
-                        let event = ServerMsg::Event {
-                            subscription: 1,
-                            body: Event::Telemetry(Box::new(sample)),
-                        };
-                        framed.send(&event).await.unwrap();
+                    frame = frames.recv() => {
+                        let Some(frame) = frame else { return };
+                        framed.send(&frame).await.unwrap();
                     }
                 }
             }
@@ -75,6 +105,7 @@ impl FakeAgent {
             socket,
             push,
             queries,
+            requests,
             task,
         }
     }
@@ -116,8 +147,15 @@ async fn relays_samples_and_queries_then_survives_losing_the_agent() {
     assert_eq!(connected.snapshot.latest.as_ref().map(|s| s.seq), Some(600));
     assert_eq!(agent.queries.recv().await, Some(query.clone()));
     let mut link = AgentLink::spawn(client, query.clone(), paths.clone(), autostart);
+    assert!(
+        matches!(next(&mut link).await, AgentMsg::Jobs(s) if s.jobs.len() == 11),
+        "the link subscribes to jobs and relays the snapshot"
+    );
 
-    agent.push.send(fixtures::sample_at(601, 1)).unwrap();
+    agent
+        .push
+        .send(sample_event(fixtures::sample_at(601, 1)))
+        .unwrap();
     assert!(matches!(next(&mut link).await, AgentMsg::Sample(s) if s.seq == 601));
 
     let by_memory = ProcessQuery {
@@ -152,4 +190,74 @@ async fn relays_samples_and_queries_then_survives_losing_the_agent() {
         Some(by_memory),
         "the reconnection asks for the latest query"
     );
+    assert!(
+        matches!(next(&mut link).await, AgentMsg::Jobs(_)),
+        "and subscribes to jobs again"
+    );
+}
+
+#[tokio::test]
+async fn follows_a_log_lets_it_go_and_refuses_requests_while_lost() {
+    let (_dir, paths) = temp_paths();
+    let mut agent = FakeAgent::start(&paths);
+    let autostart = Autostart::disabled();
+    let query = ProcessQuery::default();
+    let (client, _) = subscribe(&query, &paths, &autostart).await.unwrap();
+    let mut link = AgentLink::spawn(client, query, paths.clone(), autostart);
+    assert!(matches!(next(&mut link).await, AgentMsg::Jobs(_)));
+
+    link.job(JobRequest::FollowLog {
+        follow: 9,
+        job: 5,
+        stream: LogStream::Stdout,
+        start: LogStart::Tail(64 << 10),
+    });
+    let asked = agent.requests.recv().await.unwrap();
+    assert!(
+        matches!(
+            asked,
+            ClientMsg::JobLogs {
+                id: 5,
+                follow: true,
+                ..
+            }
+        ),
+        "{asked:?}"
+    );
+    let AgentMsg::Log { follow: 9, chunk } = next(&mut link).await else {
+        panic!("expected the first chunk");
+    };
+    assert_eq!(chunk.data, "first\n");
+    let more = ServerMsg::Event {
+        subscription: LOG_SUBSCRIPTION,
+        body: Event::Log(fixtures::jobs::chunk(6, "second\n")),
+    };
+    agent.push.send(more).unwrap();
+    let AgentMsg::Log { follow: 9, chunk } = next(&mut link).await else {
+        panic!("expected the next chunk");
+    };
+    assert_eq!(chunk.offset, 6);
+    link.job(JobRequest::StopLog);
+    assert_eq!(
+        agent.requests.recv().await,
+        Some(ClientMsg::Unsubscribe {
+            subscription: LOG_SUBSCRIPTION
+        })
+    );
+
+    drop(agent);
+    assert!(matches!(next(&mut link).await, AgentMsg::Lost { .. }));
+    link.job(JobRequest::Cancel(vec![5]));
+    // The first retry's failure and the refusal come in either order.
+    loop {
+        match next(&mut link).await {
+            AgentMsg::Lost { .. } => {}
+            AgentMsg::JobReply(crate::tui::app::JobReply::CancelFailed { ids, reason }) => {
+                assert_eq!(ids, [5]);
+                assert!(reason.contains("not connected"), "{reason}");
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
 }

@@ -1,5 +1,5 @@
 //! What the agent link reports: connections, samples, notices, losses; and the live/stale/lost
-//! state the header shows.
+//! state the header shows. Job messages go on to the jobs pane ([`super::jobs`]).
 
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,7 @@ impl App {
                     self.take_sample(sample, now);
                 }
                 self.link = self.link_state(now, None);
+                self.on_jobs_connected();
                 true
             }
             AgentMsg::Sample(sample) => {
@@ -66,6 +67,7 @@ impl App {
                 self.link = state;
                 changed
             }
+            jobs => self.on_jobs_msg(jobs),
         }
     }
 
@@ -77,7 +79,7 @@ impl App {
         let state = self.link_state(now, reason);
         let changed = state != self.link;
         self.link = state;
-        changed
+        self.tick_jobs(now) || changed
     }
 
     fn take_sample(&mut self, mut sample: crate::proto::telemetry::Sample, now: Instant) {
@@ -88,6 +90,7 @@ impl App {
             table.rows.len() >= self.query.limit as usize && self.query.sort == ProcessSort::Cpu;
         self.smoothing.apply(sample.seq, &mut table.rows, cut);
         super::processes::sort(&mut table.rows, self.query.sort);
+        self.set_agent_clock(sample.taken_at_ms, now);
         self.sample = Some(sample);
         self.last_sample_at = Some(now);
         self.reshape_rows();

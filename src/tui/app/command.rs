@@ -11,8 +11,10 @@ pub enum Command {
     /// `:theme` alone (`None`) shows the current theme.
     Theme(Option<String>),
     Sort(ProcessSort),
-    /// `:filter` alone (`None`) clears the filter.
+    /// `:filter` alone (`None`) clears the filter (of the processes, or of the jobs).
     Filter(Option<String>),
+    Jobs,
+    Dashboard,
 }
 
 /// Commands as the help overlay lists them: (usage, description).
@@ -23,7 +25,12 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "Switch theme (dark, light, basic, or your own)",
     ),
     (":sort cpu|mem|gpu", "Sort processes"),
-    (":filter TEXT", "Filter processes (no TEXT clears it)"),
+    (
+        ":filter TEXT",
+        "Filter processes or jobs (no TEXT clears it)",
+    ),
+    (":jobs", "Show the jobs"),
+    (":dashboard", "Show the dashboard"),
     (":help", "Show this help"),
     (":redraw", "Redraw the screen"),
 ];
@@ -42,6 +49,8 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         "redraw" => Command::Redraw,
         "theme" | "colorscheme" => Command::Theme(arg),
         "filter" => Command::Filter(arg),
+        "jobs" => Command::Jobs,
+        "dashboard" | "dash" => Command::Dashboard,
         "sort" => {
             let Some(key) = arg else {
                 return Err("usage: :sort cpu|mem|gpu".into());
@@ -74,6 +83,8 @@ mod tests {
             parse("sort mem"),
             Ok(Some(Command::Sort(ProcessSort::Memory)))
         );
+        assert_eq!(parse("jobs"), Ok(Some(Command::Jobs)));
+        assert_eq!(parse("dashboard"), Ok(Some(Command::Dashboard)));
         assert_eq!(
             parse("filter py torch"),
             Ok(Some(Command::Filter(Some("py torch".into()))))
@@ -85,9 +96,9 @@ mod tests {
         assert!(parse("sort").unwrap_err().contains("usage"));
         assert!(parse("sort size").unwrap_err().contains("cpu, mem or gpu"));
         assert!(
-            parse("jobs")
+            parse("frobnicate")
                 .unwrap_err()
-                .contains("unknown command `jobs`")
+                .contains("unknown command `frobnicate`")
         );
     }
 }

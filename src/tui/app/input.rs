@@ -1,12 +1,13 @@
-//! The `:` command line and the `/` filter: editing keys, and what a finished line does.
+//! The `:` command line and the `/` filters (processes, jobs): editing keys, and what a
+//! finished line does.
 //!
 //! Editing keys are fixed (not in the keymap): Enter runs or keeps, Esc cancels, Backspace,
-//! Ctrl-U clears, Ctrl-W deletes a word. The filter applies as it is typed.
+//! Ctrl-U clears, Ctrl-W deletes a word. A filter applies as it is typed.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::command::{self, Command};
-use super::{App, Effect, Input, InputKind, Level};
+use super::{App, Effect, Input, InputKind, Level, View};
 use crate::proto::telemetry::ProcessSort;
 
 /// Longest line the input keeps.
@@ -17,6 +18,7 @@ impl App {
         let text = match kind {
             InputKind::Command => String::new(),
             InputKind::Filter => self.query.filter.clone().unwrap_or_default(),
+            InputKind::JobFilter => self.jobs.filter.clone().unwrap_or_default(),
         };
         self.message = None;
         self.input = Some(Input { kind, text });
@@ -32,8 +34,13 @@ impl App {
             KeyCode::Esc => {
                 let kind = input.kind;
                 self.input = None;
-                if kind == InputKind::Filter {
-                    self.set_filter(None);
+                match kind {
+                    InputKind::Filter => self.set_filter(None),
+                    InputKind::JobFilter => {
+                        self.jobs.set_filter(None);
+                        self.fit_jobs();
+                    }
+                    InputKind::Command => {}
                 }
                 true
             }
@@ -43,7 +50,7 @@ impl App {
                 };
                 match kind {
                     InputKind::Command => self.run_command(&text),
-                    InputKind::Filter => {}
+                    InputKind::Filter | InputKind::JobFilter => {}
                 }
                 true
             }
@@ -79,7 +86,7 @@ impl App {
 
     pub(super) fn on_paste(&mut self, text: &str) -> bool {
         let Some(input) = self.input.as_mut() else {
-            return false;
+            return self.paste_into_form(text);
         };
         let room = MAX_INPUT.saturating_sub(input.text.len());
         input
@@ -89,15 +96,19 @@ impl App {
         true
     }
 
-    /// The filter follows the text as it is typed.
+    /// A filter follows the text as it is typed.
     fn after_edit(&mut self) {
-        if let Some(Input {
-            kind: InputKind::Filter,
-            text,
-        }) = &self.input
-        {
-            let filter = (!text.is_empty()).then(|| text.clone());
-            self.set_filter(filter);
+        let Some(Input { kind, text }) = &self.input else {
+            return;
+        };
+        let filter = (!text.is_empty()).then(|| text.clone());
+        match kind {
+            InputKind::Filter => self.set_filter(filter),
+            InputKind::JobFilter => {
+                self.jobs.set_filter(filter);
+                self.fit_jobs();
+            }
+            InputKind::Command => {}
         }
     }
 
@@ -122,7 +133,16 @@ impl App {
             Command::Sort(sort) => {
                 self.set_sort(sort);
             }
+            Command::Filter(filter) if self.view == View::Jobs => {
+                self.jobs.set_filter(filter);
+            }
             Command::Filter(filter) => self.set_filter(filter),
+            Command::Jobs => {
+                self.show_view(View::Jobs);
+            }
+            Command::Dashboard => {
+                self.show_view(View::Dashboard);
+            }
         }
     }
 

@@ -2,10 +2,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::{App, Effect, InputKind, Level};
+use super::{App, Effect, InputKind, Level, View};
 use crate::proto::telemetry::ProcessSort;
 use crate::tui::action::Action;
-use crate::tui::keymap::{Key, Resolution};
+use crate::tui::keymap::{Context, Key, Resolution};
 
 impl App {
     pub(super) fn on_key(&mut self, event: &KeyEvent) -> bool {
@@ -36,6 +36,13 @@ impl App {
                 self.pending.clear();
                 changed = true;
             }
+            Resolution::NotFound if self.context() == Context::JobForm => {
+                changed |= self.on_form_key(event);
+            }
+            // Any key but yes answers no.
+            Resolution::NotFound if self.context() == Context::Confirm => {
+                changed |= self.jobs.confirm.take().is_some();
+            }
             Resolution::NotFound => {}
         }
         changed
@@ -44,6 +51,9 @@ impl App {
     /// Carries out one action; true when something visible changed.
     pub(super) fn apply(&mut self, action: Action) -> bool {
         if let Some(changed) = self.apply_in_help(action) {
+            return changed;
+        }
+        if let Some(changed) = self.apply_in_jobs(action) {
             return changed;
         }
         match action {
@@ -92,6 +102,17 @@ impl App {
             Action::SortCpu => self.set_sort(ProcessSort::Cpu),
             Action::SortMemory => self.set_sort(ProcessSort::Memory),
             Action::SortGpuMemory => self.set_sort(ProcessSort::GpuMemory),
+            Action::Dashboard => self.show_view(View::Dashboard),
+            Action::Jobs => self.show_view(View::Jobs),
+            // Only the jobs pane has a selected job, a log, a question or a form.
+            Action::JobLogs
+            | Action::JobCancel
+            | Action::JobNew
+            | Action::Follow
+            | Action::LogStream
+            | Action::Confirm
+            | Action::Submit
+            | Action::ShellToggle => false,
             Action::KernelThreads => {
                 let show = !self.query.kernel_threads;
                 self.set_kernel_threads(show);

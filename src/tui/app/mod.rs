@@ -5,7 +5,8 @@
 //! needs I/O is not done here: it is queued as an [`Effect`] for the loop to carry out.
 //!
 //! - [`keys`]: keys through the keymap into actions, and what each action does.
-//! - [`input`]: the `:` command line and the `/` filter.
+//! - [`input`]: the `:` command line and the `/` filters.
+//! - [`jobs`]: the jobs pane: jobs, capacity, selection, log view, cancel and submit.
 //! - [`agent`]: samples, notices and the state of the agent link.
 //! - [`navigation`]: focus between panels and selection inside them.
 //! - [`processes`]: sorting and filtering the process rows locally.
@@ -14,6 +15,7 @@
 mod agent;
 pub mod command;
 mod input;
+pub mod jobs;
 mod keys;
 pub mod list;
 pub mod msg;
@@ -31,8 +33,9 @@ use crate::tui::keymap::{Context, Key, Keymap};
 use crate::tui::layout::{DashboardLayout, Facts, Panel};
 use crate::tui::theme::Theme;
 
+pub use jobs::JobsState;
 pub use list::ListState;
-pub use msg::{AgentMsg, Connected, Effect, Msg};
+pub use msg::{AgentMsg, Connected, Effect, JobReply, JobRequest, Msg};
 
 /// How the agent connection looks to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +77,16 @@ pub enum InputKind {
     Command,
     /// `/` process filter, applied as it is typed.
     Filter,
+    /// `/` jobs filter, applied as it is typed.
+    JobFilter,
+}
+
+/// What fills the screen between the header and the footer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum View {
+    #[default]
+    Dashboard,
+    Jobs,
 }
 
 /// Selection state of every list panel.
@@ -101,6 +114,10 @@ pub struct App {
     pub host: Option<HostInfo>,
     pub agent: Option<AgentIdentity>,
     pub link: LinkState,
+    pub view: View,
+    pub jobs: JobsState,
+    /// Folder and environment of jobs submitted from the form.
+    pub job_defaults: jobs::JobDefaults,
     /// The newest sample; its process rows are kept sorted and filtered as the query says.
     pub sample: Option<Sample>,
     pub history: HistoryBook,
@@ -120,6 +137,8 @@ pub struct App {
     pub message: Option<Message>,
     pub quit: bool,
     last_sample_at: Option<Instant>,
+    /// The agent's clock (ms since the epoch) in the newest sample, and when it arrived.
+    agent_clock: Option<(u64, Instant)>,
     smoothing: smoothing::CpuSmoothing,
     effects: Vec<Effect>,
 }
@@ -134,6 +153,9 @@ impl App {
             host: None,
             agent: None,
             link: LinkState::Waiting,
+            view: View::Dashboard,
+            jobs: JobsState::default(),
+            job_defaults: jobs::JobDefaults::default(),
             sample: None,
             history: HistoryBook::new(1000),
             area,
@@ -147,6 +169,7 @@ impl App {
             message: None,
             quit: false,
             last_sample_at: None,
+            agent_clock: None,
             smoothing: Default::default(),
             effects: Vec::new(),
         };
@@ -211,9 +234,14 @@ impl App {
     /// Where keys are read now.
     pub fn context(&self) -> Context {
         if self.help.is_some() {
-            Context::Help
-        } else {
-            Context::Dashboard
+            return Context::Help;
+        }
+        match self.view {
+            View::Dashboard => Context::Dashboard,
+            View::Jobs if self.jobs.form.is_some() => Context::JobForm,
+            View::Jobs if self.jobs.confirm.is_some() => Context::Confirm,
+            View::Jobs if self.jobs.logs.is_some() => Context::JobLogs,
+            View::Jobs => Context::Jobs,
         }
     }
 

@@ -4,6 +4,10 @@ use crossterm::event::KeyEvent;
 
 use crate::config::ConfigProblem;
 use crate::proto::TelemetrySnapshot;
+use crate::proto::jobs::{
+    CancelOutcome, JobDetail, JobId, JobSpec, JobView, JobsSnapshot, JobsUpdate, LogChunk,
+    LogStart, LogStream,
+};
 use crate::proto::telemetry::{HostInfo, ProcessQuery, Sample};
 use crate::proto::{NoticeLevel, Ready};
 use crate::tui::action::Action;
@@ -43,6 +47,57 @@ pub enum AgentMsg {
     Notice { level: NoticeLevel, message: String },
     /// The connection broke, or a reconnection attempt failed; the link keeps trying.
     Lost { reason: String },
+    /// Every job the agent reports and who holds what: the answer to the jobs subscription
+    /// the link makes on each connection, or a resync after the console fell behind. It
+    /// replaces what the console held.
+    Jobs(Box<JobsSnapshot>),
+    /// Jobs whose view changed (and the capacity, when who holds what changed).
+    JobsChanged(Box<JobsUpdate>),
+    /// The agent refused the jobs subscription (an agent without a job runner).
+    JobsUnavailable { reason: String },
+    /// One job in full (folder, dependencies, GPU memory per GPU), for the detail panel.
+    JobDetail(Box<JobDetail>),
+    /// A piece of the log the log view follows; `follow` is the [`JobRequest::FollowLog`] it
+    /// answers, so pieces of a log the view no longer shows are told apart.
+    Log { follow: u64, chunk: LogChunk },
+    /// The agent could not start (or continue) the log follow `follow`.
+    LogFailed { follow: u64, reason: String },
+    /// The answer to a submit or cancel the console asked for.
+    JobReply(JobReply),
+}
+
+/// How a job request the console made turned out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobReply {
+    /// The job is committed and queued.
+    Submitted(Box<JobView>),
+    SubmitFailed {
+        reason: String,
+    },
+    Cancelled(Vec<CancelOutcome>),
+    CancelFailed {
+        ids: Vec<JobId>,
+        reason: String,
+    },
+}
+
+/// A job request for the agent link to send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobRequest {
+    Submit(Box<JobSpec>),
+    Cancel(Vec<JobId>),
+    /// Ask for one job in full (answered with [`AgentMsg::JobDetail`]).
+    Show(JobId),
+    /// Read `job`'s `stream` from `start` and keep following it; replaces any log followed
+    /// before. `follow` numbers the request; the chunks that answer it carry it back.
+    FollowLog {
+        follow: u64,
+        job: JobId,
+        stream: LogStream,
+        start: LogStart,
+    },
+    /// Stop following the log followed now.
+    StopLog,
 }
 
 /// A fresh connection and what its subscription started with.
@@ -71,4 +126,6 @@ pub enum Effect {
     Repaint,
     /// Give the terminal back and stop until the shell resumes the console.
     Suspend,
+    /// Hand a job request to the agent link; its answer comes back as an [`AgentMsg`].
+    Job(JobRequest),
 }

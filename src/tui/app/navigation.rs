@@ -85,7 +85,8 @@ impl App {
             .map(|row| row.pid);
     }
 
-    /// Keeps every selection in range and visible for the current layout.
+    /// Keeps every selection in range and visible for the current layout (the jobs pane's
+    /// too).
     pub(super) fn fit_lists(&mut self) {
         let layout = self.layout();
         let facts = self.facts();
@@ -98,6 +99,7 @@ impl App {
                 list.fit(len, page, step);
             }
         }
+        self.fit_jobs();
     }
 
     /// Applies the query's sort and filter to the rows held, and puts the selection back on

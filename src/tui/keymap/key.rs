@@ -177,6 +177,7 @@ impl fmt::Display for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match self.code {
             KeyName::Char('<') => "lt".to_owned(),
+            KeyName::Char(' ') => "Space".to_owned(),
             KeyName::Char(c) => c.to_string(),
             KeyName::F(n) => format!("F{n}"),
             named => NAMED
@@ -221,6 +222,14 @@ impl KeySeq {
     pub fn conflicts_with(&self, other: &KeySeq) -> bool {
         let n = self.0.len().min(other.0.len());
         self.0.len() != other.0.len() && self.0[..n] == other.0[..n]
+    }
+
+    /// Whether the sequence starts with a key that types a character (no Ctrl, no Alt), so
+    /// that a text field would take it as text.
+    pub fn starts_with_text(&self) -> bool {
+        self.0
+            .first()
+            .is_some_and(|key| matches!(key.code, KeyName::Char(_)) && !key.ctrl && !key.alt)
     }
 }
 
@@ -279,6 +288,7 @@ mod tests {
             assert_eq!(Key::parse(&key.to_string()), Ok(key), "{text}");
         }
         assert_eq!(Key::parse("<A-C-x>").unwrap().to_string(), "<C-A-x>");
+        assert_eq!(Key::parse("<Space>").unwrap().to_string(), "<Space>");
         assert_eq!(KeySeq::parse("g  g").unwrap().to_string(), "g g");
     }
 

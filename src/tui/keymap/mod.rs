@@ -88,12 +88,15 @@ impl Keymap {
     }
 
     /// The bindings in effect in `context`: the mode's own, then the global ones the mode
-    /// does not override (same keys, or one a prefix of the other).
+    /// does not override (same keys, or one a prefix of the other). Where keys type text,
+    /// global bindings of plain characters are left out.
     pub fn context_bindings(&self, context: Context) -> Vec<&Binding> {
         let own = self.section(context.section());
         let global = self.section(Section::Global).iter().filter(|g| {
-            !own.iter()
-                .any(|b| b.keys == g.keys || b.keys.conflicts_with(&g.keys))
+            (!context.takes_text() || !g.keys.starts_with_text())
+                && !own
+                    .iter()
+                    .any(|b| b.keys == g.keys || b.keys.conflicts_with(&g.keys))
         });
         own.iter().chain(global).collect()
     }

@@ -10,19 +10,39 @@ pub enum Section {
     Global,
     /// The dashboard: focus, selection and process sorting.
     Dashboard,
+    /// The jobs pane: the table of jobs and what can be done to the selected one.
+    Jobs,
+    /// The log of one job.
+    JobLogs,
+    /// The form that submits a job.
+    JobForm,
+    /// A yes/no question in the confirmation bar.
+    Confirm,
     /// The help overlay.
     Help,
 }
 
 impl Section {
     /// Every section, in the order the help overlay lists them.
-    pub const ALL: [Section; 3] = [Section::Global, Section::Dashboard, Section::Help];
+    pub const ALL: [Section; 7] = [
+        Section::Global,
+        Section::Dashboard,
+        Section::Jobs,
+        Section::JobLogs,
+        Section::JobForm,
+        Section::Confirm,
+        Section::Help,
+    ];
 
     /// The table name in keymap files.
     pub fn name(self) -> &'static str {
         match self {
             Section::Global => "global",
             Section::Dashboard => "dashboard",
+            Section::Jobs => "jobs",
+            Section::JobLogs => "job-logs",
+            Section::JobForm => "job-form",
+            Section::Confirm => "confirm",
             Section::Help => "help",
         }
     }
@@ -32,6 +52,10 @@ impl Section {
         match self {
             Section::Global => "Everywhere",
             Section::Dashboard => "Dashboard",
+            Section::Jobs => "Jobs",
+            Section::JobLogs => "Job log",
+            Section::JobForm => "New job form (other keys type into the field)",
+            Section::Confirm => "Confirmation bar",
             Section::Help => "Help",
         }
     }
@@ -40,7 +64,7 @@ impl Section {
         Section::ALL.into_iter().find(|s| s.name() == name)
     }
 
-    /// "global, dashboard, help", for error messages.
+    /// "global, dashboard, …, help", for error messages.
     pub fn names() -> String {
         Section::ALL.map(Section::name).join(", ")
     }
@@ -56,18 +80,39 @@ impl fmt::Display for Section {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Context {
     Dashboard,
+    Jobs,
+    JobLogs,
+    JobForm,
+    Confirm,
     Help,
 }
 
 impl Context {
-    pub const ALL: [Context; 2] = [Context::Dashboard, Context::Help];
+    pub const ALL: [Context; 6] = [
+        Context::Dashboard,
+        Context::Jobs,
+        Context::JobLogs,
+        Context::JobForm,
+        Context::Confirm,
+        Context::Help,
+    ];
 
     /// The mode's own section (consulted before `global`).
     pub fn section(self) -> Section {
         match self {
             Context::Dashboard => Section::Dashboard,
+            Context::Jobs => Section::Jobs,
+            Context::JobLogs => Section::JobLogs,
+            Context::JobForm => Section::JobForm,
+            Context::Confirm => Section::Confirm,
             Context::Help => Section::Help,
         }
+    }
+
+    /// Whether printable keys type text here: global bindings of plain characters (`q`, `?`)
+    /// are then left out, so they can be typed.
+    pub fn takes_text(self) -> bool {
+        self == Context::JobForm
     }
 
     pub fn index(self) -> usize {

@@ -205,3 +205,40 @@ fn missing_named_keymap_is_a_warning() {
     let (_, none) = load(&paths, "default");
     assert!(none.is_empty());
 }
+
+#[test]
+fn job_keys_are_there_and_the_form_types_plain_characters() {
+    let keymap = Keymap::default();
+    let resolve = |context, text: &str| keymap.resolve(context, &[], key(text));
+    for (context, text, action) in [
+        (Context::Dashboard, "2", Action::Jobs),
+        (Context::Jobs, "1", Action::Dashboard),
+        (Context::Jobs, "<Enter>", Action::JobLogs),
+        (Context::Jobs, "x", Action::JobCancel),
+        (Context::Jobs, "n", Action::JobNew),
+        (Context::Jobs, "/", Action::Filter),
+        (Context::Jobs, "<Esc>", Action::Back),
+        (Context::JobLogs, "F", Action::Follow),
+        (Context::JobLogs, "s", Action::LogStream),
+        (Context::JobLogs, "q", Action::Back),
+        (Context::Confirm, "y", Action::Confirm),
+        (Context::Confirm, "n", Action::Back),
+        (Context::JobForm, "<Tab>", Action::FocusNext),
+        (Context::JobForm, "<Enter>", Action::Submit),
+        (Context::JobForm, "<C-t>", Action::ShellToggle),
+        (Context::JobForm, "<C-c>", Action::Quit),
+    ] {
+        assert_eq!(
+            resolve(context, text),
+            Resolution::Matched(action),
+            "{context:?} {text}"
+        );
+    }
+    for text in ["q", "?", ":", "1", "2"] {
+        assert_eq!(
+            resolve(Context::JobForm, text),
+            Resolution::NotFound,
+            "{text} is typed in the form"
+        );
+    }
+}

@@ -28,6 +28,8 @@ fn emphasis(role: Role) -> Modifier {
         | Role::TextStrong
         | Role::GaugeCrit
         | Role::StateError
+        | Role::JobFailed
+        | Role::JobRunning
         | Role::HelpKey
         | Role::HelpSection => Modifier::BOLD,
         _ => Modifier::empty(),

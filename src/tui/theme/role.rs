@@ -59,11 +59,21 @@ pub enum Role {
     CommandLine,
     /// Popups and overlays (help) background.
     Popup,
+    /// A job waiting in the queue.
+    JobQueued,
+    /// A running job.
+    JobRunning,
+    /// A job that exited with code 0.
+    JobSucceeded,
+    /// A job that exited with another code, was killed by a signal, or could not start.
+    JobFailed,
+    /// A job that was cancelled.
+    JobCancelled,
 }
 
 impl Role {
     /// Every role, in declaration order.
-    pub const ALL: [Role; 31] = [
+    pub const ALL: [Role; 36] = [
         Role::Text,
         Role::TextMuted,
         Role::TextStrong,
@@ -95,6 +105,11 @@ impl Role {
         Role::HelpSection,
         Role::CommandLine,
         Role::Popup,
+        Role::JobQueued,
+        Role::JobRunning,
+        Role::JobSucceeded,
+        Role::JobFailed,
+        Role::JobCancelled,
     ];
 
     /// The role's key in theme files, e.g. `"border.focused"`.
@@ -131,6 +146,11 @@ impl Role {
             Role::HelpSection => "help.section",
             Role::CommandLine => "command-line",
             Role::Popup => "popup",
+            Role::JobQueued => "job.queued",
+            Role::JobRunning => "job.running",
+            Role::JobSucceeded => "job.succeeded",
+            Role::JobFailed => "job.failed",
+            Role::JobCancelled => "job.cancelled",
         }
     }
 

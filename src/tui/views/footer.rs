@@ -1,5 +1,6 @@
-//! The bottom line: the command line or filter while one is open, else the latest message,
-//! else key hints taken from the live keymap (so they follow the user's bindings).
+//! The bottom line: the command line or filter while one is open, else the question of the
+//! confirmation bar, else the latest message, else key hints for the mode taken from the live
+//! keymap (so they follow the user's bindings).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -27,6 +28,34 @@ const HELP_HINTS: &[(&[Action], &str)] = &[
     (&[Action::Down, Action::Up], "scroll"),
 ];
 
+const JOBS_HINTS: &[(&[Action], &str)] = &[
+    (&[Action::Quit], "quit"),
+    (&[Action::Help], "help"),
+    (&[Action::Down, Action::Up], "move"),
+    (&[Action::JobLogs], "log"),
+    (&[Action::JobCancel], "cancel"),
+    (&[Action::JobNew], "new"),
+    (&[Action::Filter], "filter"),
+    (&[Action::Dashboard], "dashboard"),
+];
+
+const LOG_HINTS: &[(&[Action], &str)] = &[
+    (&[Action::Back], "close"),
+    (&[Action::Down, Action::Up], "scroll"),
+    (&[Action::Follow], "follow"),
+    (&[Action::LogStream], "stdout/stderr"),
+    (&[Action::Top, Action::Bottom], "top/end"),
+];
+
+const FORM_HINTS: &[(&[Action], &str)] = &[
+    (&[Action::FocusNext], "next field"),
+    (&[Action::Submit], "submit"),
+    (&[Action::Back], "cancel"),
+    (&[Action::ShellToggle], "shell"),
+];
+
+const CONFIRM_HINTS: &[(&[Action], &str)] = &[(&[Action::Confirm], "yes"), (&[Action::Back], "no")];
+
 /// Draws the footer line into `area`.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
@@ -34,7 +63,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(input) = &app.input {
         let prompt = match input.kind {
             InputKind::Command => ":",
-            InputKind::Filter => "/",
+            InputKind::Filter | InputKind::JobFilter => "/",
         };
         let style = theme.style(Role::CommandLine);
         buf.set_style(area, style);
@@ -44,6 +73,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled(visible, style),
         ]);
         text::put(buf, area, 0, &line);
+        return;
+    }
+    if let Some(confirm) = app.jobs.confirm.as_ref().filter(|_| app.help.is_none()) {
+        let label = text::truncate(&confirm.label, 32);
+        let question = if confirm.running {
+            format!(" Cancel running job {} ({label})? ", confirm.id)
+        } else {
+            format!(" Remove job {} ({label}) from the queue? ", confirm.id)
+        };
+        let room = usize::from(area.width).saturating_sub(text::width(&question));
+        let mut spans = vec![Span::styled(question, theme.style(Role::StateWarn))];
+        spans.extend(hints(app, Context::Confirm, CONFIRM_HINTS, room));
+        text::put(buf, area, 0, &Line::from(spans));
         return;
     }
     if let Some(message) = &app.message {
@@ -63,13 +105,37 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let context = app.context();
-    let hints = if context == Context::Help {
-        HELP_HINTS
-    } else {
-        DASHBOARD_HINTS
+    let table = match context {
+        Context::Help => HELP_HINTS,
+        Context::Dashboard => DASHBOARD_HINTS,
+        Context::Jobs => JOBS_HINTS,
+        Context::JobLogs => LOG_HINTS,
+        Context::JobForm => FORM_HINTS,
+        Context::Confirm => CONFIRM_HINTS,
     };
+    let pending = pending_text(app);
+    let room = usize::from(area.width).saturating_sub(text::width(&pending) + 2);
+    let mut spans = vec![Span::raw(" ")];
+    spans.extend(hints(app, context, table, room));
+    if !pending.is_empty() {
+        let used: usize = spans.iter().map(Span::width).sum();
+        let gap = usize::from(area.width).saturating_sub(used + text::width(&pending) + 1);
+        spans.push(Span::raw(" ".repeat(gap)));
+        spans.push(Span::styled(pending, theme.style(Role::HelpKey)));
+    }
+    text::put(buf, area, 0, &Line::from(spans));
+}
+
+/// Key hints of `context` that fit in `room` cells, the least important dropped first.
+fn hints(
+    app: &App,
+    context: Context,
+    table: &[(&[Action], &str)],
+    room: usize,
+) -> Vec<Span<'static>> {
+    let theme = &app.theme;
     let mut parts = Vec::new();
-    for (i, (actions, label)) in hints.iter().enumerate() {
+    for (i, (actions, label)) in table.iter().enumerate() {
         let keys: Vec<String> = actions
             .iter()
             .filter_map(|a| app.keymap.key_for(context, *a))
@@ -78,7 +144,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         if keys.is_empty() {
             continue;
         }
-        let priority = u8::try_from(hints.len() - i).unwrap_or(0);
+        let priority = u8::try_from(table.len() - i).unwrap_or(0);
         parts.push(Part::new(
             priority,
             vec![
@@ -87,17 +153,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ],
         ));
     }
-    let pending = pending_text(app);
-    let room = usize::from(area.width).saturating_sub(text::width(&pending) + 2);
-    let mut spans = vec![Span::raw(" ")];
-    spans.extend(fit_parts(parts, Span::raw("  "), room));
-    if !pending.is_empty() {
-        let used: usize = spans.iter().map(Span::width).sum();
-        let gap = usize::from(area.width).saturating_sub(used + text::width(&pending) + 1);
-        spans.push(Span::raw(" ".repeat(gap)));
-        spans.push(Span::styled(pending, theme.style(Role::HelpKey)));
-    }
-    text::put(buf, area, 0, &Line::from(spans));
+    fit_parts(parts, Span::raw("  "), room)
 }
 
 /// The keys of an unfinished chord, e.g. "g…".

@@ -1,5 +1,5 @@
-//! The top line: which machine this is, how long it has been up, whether the agent is
-//! answering, and the GPUs (SIMULATED when they are).
+//! The top line: which machine this is, how long it has been up, how many jobs run and wait,
+//! whether the agent is answering, and the GPUs (SIMULATED when they are).
 //!
 //! Uptime has minute resolution and the agent state shows no age while samples are on time,
 //! so an idle dashboard does not rewrite the header every second.
@@ -35,6 +35,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             format!("up {}", units::uptime(sample.uptime_secs)),
             muted,
         ));
+    }
+    if let Some(summary) = jobs_summary(app) {
+        left.push(Part::text(7, summary, theme.style(Role::Text)));
     }
     let right = right_parts(app);
     let right_width: usize = right.iter().map(|s| s.width()).sum();
@@ -94,6 +97,17 @@ fn right_parts(app: &App) -> Vec<Span<'static>> {
     spans.push(Span::styled(text, theme.style(role)));
     spans.push(Span::raw(" "));
     spans
+}
+
+/// "jobs 2 running · 10 queued", when any job runs or waits.
+fn jobs_summary(app: &App) -> Option<String> {
+    let (running, queued) = app.jobs.counts();
+    match (running, queued) {
+        (0, 0) => None,
+        (running, 0) => Some(format!("jobs {running} running")),
+        (0, queued) => Some(format!("jobs {queued} queued")),
+        (running, queued) => Some(format!("jobs {running} running · {queued} queued")),
+    }
 }
 
 /// The OS name without its code name: "Debian GNU/Linux 12 (bookworm)" → "Debian GNU/Linux 12".

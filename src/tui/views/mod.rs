@@ -13,6 +13,7 @@ pub mod gpu_card;
 pub mod gpus;
 pub mod header;
 pub mod help;
+pub mod jobs;
 pub mod memory;
 pub mod network;
 pub mod processes;
@@ -20,19 +21,26 @@ pub mod processes;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 
-use crate::tui::app::App;
+use crate::tui::app::{App, View};
 
 /// Draws the whole screen.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    dashboard::render(app, area, buf);
+    match app.view {
+        View::Dashboard => dashboard::render(app, area, buf),
+        View::Jobs => jobs::render(app, area, buf),
+    }
     if let Some(scroll) = app.help {
         help::render(app, scroll, area, buf);
     }
 }
 
-/// Where the terminal cursor goes: at the end of the command line while one is open.
+/// Where the terminal cursor goes: at the end of the command line while one is open, else
+/// in the focused field of the submit form.
 pub fn cursor(app: &App) -> Option<Position> {
-    footer::cursor(app, app.layout().footer)
+    footer::cursor(app, app.layout().footer).or_else(|| match app.view {
+        View::Jobs => jobs::cursor(app, app.area),
+        View::Dashboard => None,
+    })
 }
 
 #[cfg(test)]
