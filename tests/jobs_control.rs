@@ -43,7 +43,11 @@ fn cancel_terminates_kills_after_the_grace_period_and_dequeues() {
     assert!(log.contains("got TERM"), "{log}");
 
     jobs.ok(&["cancel", "--grace", "1", &stubborn.to_string()]);
-    assert_eq!(jobs.show(stubborn)["state"], "running", "still running during its grace");
+    assert_eq!(
+        jobs.show(stubborn)["state"],
+        "running",
+        "still running during its grace"
+    );
     jobs.wait_for_state(stubborn, "cancelled");
     assert_eq!(jobs.show(stubborn)["signal"], 9);
     // The queued job was removed from the queue: it never ran.
@@ -78,8 +82,14 @@ fn logs_follow_streams_a_slow_job_to_its_end() {
     std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
     assert!(follow.wait().unwrap().success());
     assert_eq!(rest, "line 2\nline 3\nline 4\nline 5\n");
-    assert_eq!(jobs.ok(&["logs", "--stderr", &id.to_string()]), "to-stderr\n");
-    assert_eq!(jobs.ok(&["logs", &id.to_string()]), "line 1\nline 2\nline 3\nline 4\nline 5\n");
+    assert_eq!(
+        jobs.ok(&["logs", "--stderr", &id.to_string()]),
+        "to-stderr\n"
+    );
+    assert_eq!(
+        jobs.ok(&["logs", &id.to_string()]),
+        "line 1\nline 2\nline 3\nline 4\nline 5\n"
+    );
 }
 
 #[test]
@@ -99,7 +109,11 @@ fn jobs_get_the_submitting_environment_and_stations_variables() {
             .output()
             .unwrap();
         assert!(output.status.success(), "{}", describe(&output));
-        String::from_utf8(output.stdout).unwrap().trim().parse::<u64>().unwrap()
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .trim()
+            .parse::<u64>()
+            .unwrap()
     };
     let inherited = submit(&["--env", "SET=1"]);
     let clean = submit(&["--clean-env", "--gpus", "1", "--cwd", "/"]);
@@ -107,11 +121,15 @@ fn jobs_get_the_submitting_environment_and_stations_variables() {
     let work = jobs.work_dir().canonicalize().unwrap();
     assert_eq!(
         jobs.ok(&["logs", &inherited.to_string()]),
-        format!("FOO=from-the-shell SET=1 CVD=[] GPUS=0 ID={inherited} PORT=yes PWD={}\n", work.display())
+        format!(
+            "FOO=from-the-shell SET=1 CVD=[] GPUS=0 ID={inherited} PORT=yes PWD={}\n",
+            work.display()
+        )
     );
     let clean_out = jobs.ok(&["logs", &clean.to_string()]);
     assert!(
-        clean_out.starts_with("FOO=unset SET=unset CVD=[0] GPUS=1 ") && clean_out.ends_with("PWD=/\n"),
+        clean_out.starts_with("FOO=unset SET=unset CVD=[0] GPUS=1 ")
+            && clean_out.ends_with("PWD=/\n"),
         "{clean_out}"
     );
 }
@@ -126,7 +144,10 @@ fn a_full_disk_truncates_the_log_but_not_the_job() {
     let dir = jobs.job_dir(next);
     fs::create_dir_all(&dir).unwrap();
     std::os::unix::fs::symlink("/dev/full", dir.join("stdout.log")).unwrap();
-    let id = jobs.submit_shell(&[], "for i in $(seq 100); do echo lost $i; done; echo kept >&2; exit 0");
+    let id = jobs.submit_shell(
+        &[],
+        "for i in $(seq 100); do echo lost $i; done; echo kept >&2; exit 0",
+    );
     assert_eq!(id, next);
     assert!(jobs.wait(&[id]).status.success());
     let shown = jobs.show(id);

@@ -48,16 +48,25 @@ fn kill_9_of_the_agent_loses_no_job_and_runs_none_twice() {
     wait::wait_for("the agent to die", || wait::process_ended(agent));
     // The first job finishes while no agent runs; nothing else starts meanwhile.
     wait::wait_for("job 1 to end without its agent", || {
-        lines(&record).iter().any(|l| l.starts_with(&format!("E {first} ")))
+        lines(&record)
+            .iter()
+            .any(|l| l.starts_with(&format!("E {first} ")))
     });
-    let starts = |record: &std::path::Path| {
-        lines(record).iter().filter(|l| l.starts_with("S ")).count()
-    };
-    assert_eq!(starts(&record), 2, "only the two running jobs ran while the agent was dead");
+    let starts =
+        |record: &std::path::Path| lines(record).iter().filter(|l| l.starts_with("S ")).count();
+    assert_eq!(
+        starts(&record),
+        2,
+        "only the two running jobs ran while the agent was dead"
+    );
 
     jobs.env.start_agent(&["--simulate-gpus", "0"]);
     jobs.wait_for_state(first, "succeeded");
-    assert_eq!(jobs.show(second)["state"], "running", "the second job was re-adopted");
+    assert_eq!(
+        jobs.show(second)["state"],
+        "running",
+        "the second job was re-adopted"
+    );
     fs::write(&gate, "").unwrap();
     let waited = jobs.wait(&ids);
     assert_eq!(waited.status.code(), Some(3), "{}", describe(&waited));
@@ -81,12 +90,18 @@ fn kill_9_of_the_agent_loses_no_job_and_runs_none_twice() {
         let shown = jobs.show(*id);
         let code = expected[id];
         assert_eq!(shown["exit_code"], code, "{shown:#}");
-        assert_eq!(shown["state"], if code == 0 { "succeeded" } else { "failed" });
+        assert_eq!(
+            shown["state"],
+            if code == 0 { "succeeded" } else { "failed" }
+        );
         let log = fs::read_to_string(jobs.job_dir(*id).join("stdout.log")).unwrap();
         assert_eq!(log, format!("out-{id}\n"), "complete log of job {id}");
     }
     for (start, _) in &spans {
-        let concurrent = spans.iter().filter(|(s, e)| s <= start && start <= e).count();
+        let concurrent = spans
+            .iter()
+            .filter(|(s, e)| s <= start && start <= e)
+            .count();
         assert!(concurrent <= 2, "{concurrent} jobs ran at once on 2 slots");
     }
 }
@@ -103,7 +118,10 @@ fn a_graceful_agent_stop_keeps_jobs_running() {
     jobs.wait_for_state(id, "running");
     let shim = jobs.show(id)["shim_pid"].as_i64().unwrap() as i32;
     jobs.env.stop_agent();
-    assert!(!wait::process_ended(shim), "the job's shim outlives the agent");
+    assert!(
+        !wait::process_ended(shim),
+        "the job's shim outlives the agent"
+    );
     fs::write(&gate, "").unwrap();
     wait::wait_for("the job to end", || wait::process_ended(shim));
     jobs.env.start_agent(&[]);
@@ -123,7 +141,14 @@ fn a_corrupt_database_stops_the_agent_instead_of_emptying_the_queue() {
     let output = env.run(["agent", "--sample-interval", "250"]);
     assert!(!output.status.success(), "{}", describe(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains(database.to_str().unwrap()), "names the file: {stderr}");
+    assert!(
+        stderr.contains(database.to_str().unwrap()),
+        "names the file: {stderr}"
+    );
     assert!(env.agent_pid().is_none(), "no agent runs");
-    assert_eq!(fs::read(&database).unwrap(), garbage, "the file is untouched");
+    assert_eq!(
+        fs::read(&database).unwrap(),
+        garbage,
+        "the file is untouched"
+    );
 }

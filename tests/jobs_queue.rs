@@ -28,7 +28,11 @@ fn sixty_mixed_jobs_never_overcommit_and_each_runs_once() {
     let mut asked = BTreeMap::new();
     for i in 0..60u32 {
         let cpus = 1 + i % 3;
-        let gpus = if i % 7 == 0 { 3 } else { [0, 1, 2, 0, 1][(i % 5) as usize] };
+        let gpus = if i % 7 == 0 {
+            3
+        } else {
+            [0, 1, 2, 0, 1][(i % 5) as usize]
+        };
         let pause = ["0.05", "0.1", "0.15"][(i % 3) as usize];
         let script = format!(
             "echo \"S $STATION_JOB_ID [$CUDA_VISIBLE_DEVICES] $(date +%s%N)\" >> {record}; \
@@ -67,8 +71,17 @@ fn sixty_mixed_jobs_never_overcommit_and_each_runs_once() {
     for (id, run) in &runs {
         assert_eq!(run.starts, 1, "job {id} started {} times", run.starts);
         let (_, gpus) = asked[id];
-        assert_eq!(run.gpus.len() as u32, gpus, "job {id} got GPUs {:?}", run.gpus);
-        assert!(run.gpus.iter().all(|g| *g < GPUS), "job {id}: {:?}", run.gpus);
+        assert_eq!(
+            run.gpus.len() as u32,
+            gpus,
+            "job {id} got GPUs {:?}",
+            run.gpus
+        );
+        assert!(
+            run.gpus.iter().all(|g| *g < GPUS),
+            "job {id}: {:?}",
+            run.gpus
+        );
     }
     // At every start, what the jobs running at that moment hold fits the instance.
     for (id, run) in &runs {
@@ -78,11 +91,17 @@ fn sixty_mixed_jobs_never_overcommit_and_each_runs_once() {
             .filter(|(_, r)| r.start_ns <= t && t <= r.end_ns)
             .collect();
         let cpus: u32 = at_t.iter().map(|(i, _)| asked[i].0).sum();
-        assert!(cpus <= CPU_SLOTS, "at the start of job {id}: {cpus} CPU slots in use");
+        assert!(
+            cpus <= CPU_SLOTS,
+            "at the start of job {id}: {cpus} CPU slots in use"
+        );
         let mut held = BTreeSet::new();
         for (other, r) in &at_t {
             for gpu in &r.gpus {
-                assert!(held.insert(*gpu), "GPU {gpu} held twice at the start of job {id} (job {other})");
+                assert!(
+                    held.insert(*gpu),
+                    "GPU {gpu} held twice at the start of job {id} (job {other})"
+                );
             }
         }
     }
@@ -138,14 +157,25 @@ fn bad_input_is_refused_with_exit_code_2() {
         (&["submit", "--gpu-ids", "7", "--", "true"], "GPU 7"),
         (&["submit", "--env", "1X=2", "--", "true"], "--env"),
         (&["submit", "--env", "NOVALUE", "--", "true"], "--env"),
-        (&["submit", "--cwd", "/nonexistent/folder", "--", "true"], "/nonexistent/folder"),
+        (
+            &["submit", "--cwd", "/nonexistent/folder", "--", "true"],
+            "/nonexistent/folder",
+        ),
         (&["submit", "--after", "999", "--", "true"], "999"),
     ];
     for (args, needle) in cases {
         let output = jobs.run(args);
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "station {args:?}: {}", describe(&output));
-        assert!(stderr.contains(needle), "station {args:?} should mention {needle:?}: {stderr}");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "station {args:?}: {}",
+            describe(&output)
+        );
+        assert!(
+            stderr.contains(needle),
+            "station {args:?} should mention {needle:?}: {stderr}"
+        );
     }
     assert!(jobs.all_jobs().is_empty(), "nothing was queued");
 }
@@ -153,7 +183,9 @@ fn bad_input_is_refused_with_exit_code_2() {
 #[test]
 fn json_output_parses_and_carries_the_fields() {
     let jobs = JobsEnv::start(2, 2, "");
-    let out = jobs.ok(&["submit", "--json", "--name", "two-gpus", "--gpus", "2", "--", "true"]);
+    let out = jobs.ok(&[
+        "submit", "--json", "--name", "two-gpus", "--gpus", "2", "--", "true",
+    ]);
     let submitted: serde_json::Value = serde_json::from_str(&out).unwrap();
     let id = submitted["id"].as_u64().unwrap();
     assert!(jobs.wait(&[id]).status.success());

@@ -51,7 +51,11 @@ impl JobsEnv {
     #[track_caller]
     pub fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
-        assert!(output.status.success(), "station {args:?}: {}", describe(&output));
+        assert!(
+            output.status.success(),
+            "station {args:?}: {}",
+            describe(&output)
+        );
         String::from_utf8(output.stdout).unwrap()
     }
 

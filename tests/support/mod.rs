@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod conn;
+pub mod jobs;
 pub mod station;
 pub mod tmux;
 pub mod wait;

@@ -96,7 +96,8 @@ impl Manager {
             runs: 0,
         });
         self.touch(id);
-        self.schedule();
+        // Answered now, once committed; the pass that may start it runs right after.
+        self.needs_pass = true;
         self.view_of(id)
     }
 
