@@ -35,6 +35,9 @@ pub(super) fn settle(
                     // Still alive after the pidfd was opened: the pidfd is that shim's.
                     Some(pidfd) if matches!(probe(&dir)?, Probe::Alive(_)) => {
                         tracing::info!(job = job.id, "jobs: re-adopted a running job");
+                        if let Some(pid) = pid {
+                            store.set_shim_pid(job.id, pid)?;
+                        }
                         alive.push((job.id, Shim::Adopted(pidfd)));
                     }
                     _ => settle_ended(store, &dir, job.id, job.cancel_requested)?,

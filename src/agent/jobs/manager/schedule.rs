@@ -214,13 +214,10 @@ impl Manager {
         }
         match launch::spawn_shim(&self.paths.exe, &dir, &launch) {
             Ok(child) => {
-                if let Some(pid) = child.id() {
-                    if let Err(error) = self.store.set_shim_pid(id, pid) {
-                        tracing::warn!(%error, job = id, "jobs: cannot record the shim's pid");
-                    }
-                    if let Some(active) = self.active.get_mut(&id) {
-                        active.job.shim_pid = Some(pid);
-                    }
+                // Kept in memory only: the status file holds it for a restarted agent, which
+                // stores it when it adopts the job; one commit less per job.
+                if let (Some(pid), Some(active)) = (child.id(), self.active.get_mut(&id)) {
+                    active.job.shim_pid = Some(pid);
                 }
                 tracing::info!(job = id, ?gpus, "jobs: started");
                 self.watch_shim(id, Shim::Child(child));

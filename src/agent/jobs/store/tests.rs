@@ -299,29 +299,6 @@ fn insert_and_load_active_stay_flat_with_ten_thousand_finished_jobs() {
     );
 }
 
-/// Per-insert cost with `synchronous=FULL` and `NORMAL`, printed (run with `--ignored
-/// --nocapture`; a measurement, not a check).
-#[test]
-#[ignore = "a measurement: run by hand"]
-fn insert_cost_full_versus_normal() {
-    for mode in ["FULL", "NORMAL"] {
-        let (_dir, _path, mut store) = temp_store();
-        store.conn.pragma_update(None, "synchronous", mode).unwrap();
-        for i in 0..100 {
-            store.insert(&spec("warm"), i).unwrap();
-        }
-        let count: u32 = 2_000;
-        let started = Instant::now();
-        for i in 0..count {
-            store.insert(&spec("x"), u64::from(i)).unwrap();
-        }
-        eprintln!(
-            "synchronous={mode}: {:?} per committed insert",
-            started.elapsed() / count
-        );
-    }
-}
-
 fn open_error(path: &Path) -> String {
     let error = Store::open(path).unwrap_err();
     assert_eq!(error.path, path);
