@@ -5,7 +5,9 @@
 #
 #   submit     500 sequential CLI submits of `true`, jobs/s
 #   drain      500 × `true` from the first submit until all are done, jobs/s
-#   roundtrip  submit one `true` and wait for it, median of 20, ms
+#   roundtrip  submit one `true` and wait for it, median of 20, ms: two commands for every
+#              program (`station submit` then `station wait`), and for Station also the one
+#              command `station submit --wait` (column one-cmd)
 #   history    Station only: median submit cost at 0 and at 10,000 finished jobs, ms, and
 #              the agent's RSS with 10,000 finished jobs (MiB)
 #
@@ -81,6 +83,8 @@ station_start() {
 station_submit() { env_station "$STATION_BIN" submit -- true; }
 station_wait_all() { env_station "$STATION_BIN" wait "$@" >/dev/null; }
 station_submit_wait() { env_station "$STATION_BIN" wait "$(station_submit)" >/dev/null; }
+# The same in one command (`submit --wait`), reported in its own column.
+station_submit_wait_one() { env_station "$STATION_BIN" submit --wait -- true >/dev/null; }
 
 tsp_start() {
     export TS_SOCKET=$TSP_SOCKET TS_SAVELIST=$WORK/tsp-list TS_MAXFINISHED=100000 TMPDIR=$WORK
@@ -150,9 +154,19 @@ measure() {
         t1=$(now_us)
         samples+=("$(((t1 - t0)))")
     done
-    local roundtrip
+    local roundtrip one="-"
     roundtrip=$(printf '%s\n' "${samples[@]}" | median | awk '{printf "%.1f", $1 / 1000}')
-    printf '%-8s %12s %12s %14s\n' "$p" "$submit_rate" "$drain_rate" "$roundtrip"
+    if declare -F "${p}_submit_wait_one" >/dev/null; then
+        samples=()
+        for ((i = 0; i < ROUNDTRIPS; i++)); do
+            t0=$(now_us)
+            "${p}_submit_wait_one"
+            t1=$(now_us)
+            samples+=("$(((t1 - t0)))")
+        done
+        one=$(printf '%s\n' "${samples[@]}" | median | awk '{printf "%.1f", $1 / 1000}')
+    fi
+    printf '%-8s %12s %12s %14s %14s\n' "$p" "$submit_rate" "$drain_rate" "$roundtrip" "$one"
 }
 
 submit_cost_ms() {
@@ -179,7 +193,7 @@ history() {
         "$before" "$((2 * JOBS + ROUNDTRIPS))" "$after" "$HISTORY" "$rss"
 }
 
-printf '%-8s %12s %12s %14s\n' program "submit/s" "drain/s" "roundtrip ms"
+printf '%-8s %12s %12s %14s %14s\n' program "submit/s" "drain/s" "roundtrip ms" "one-cmd ms"
 for p in $PROGRAMS; do
     if available "$p"; then
         measure "$p"

@@ -9,6 +9,7 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
@@ -25,6 +26,8 @@ use tempfile::TempDir;
 struct TestJob {
     root: TempDir,
     dir: JobDir,
+    /// What the agent would write to the shim's stdin.
+    launch: Vec<u8>,
 }
 
 impl TestJob {
@@ -39,46 +42,51 @@ impl TestJob {
         let dir = JobDir::new(&root.path().join("jobs"), 1);
         dir.create().unwrap();
         let cwd = root.path().canonicalize().unwrap();
-        dir.write_launch(&Launch {
+        let launch = Launch {
             job: 1,
             run: 1,
             argv: argv.iter().map(|a| (*a).to_owned()).collect(),
             cwd: cwd.display().to_string(),
             env,
-        })
+        }
+        .to_json()
         .unwrap();
-        TestJob { root, dir }
+        TestJob { root, dir, launch }
     }
 
     fn cwd(&self) -> PathBuf {
         self.root.path().canonicalize().unwrap()
     }
 
-    fn shim_command(&self) -> Command {
-        self.shim_command_for_run("1")
-    }
-
-    fn shim_command_for_run(&self, run: &str) -> Command {
-        let mut command = Command::new(STATION_BIN);
-        command
+    /// Starts `station job-shim PREFIX --run RUN` and writes `launch` to its stdin, as the
+    /// agent does.
+    fn spawn_with(&self, run: &str, launch: &[u8]) -> Child {
+        let mut child = Command::new(STATION_BIN)
             .arg("job-shim")
-            .arg(self.dir.path())
+            .arg(self.dir.prefix())
             .args(["--run", run])
             .env("PATH", "/usr/bin:/bin")
             .env("SHIM_TEST_LEAK", "must not reach the job")
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        command
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // A shim that refuses early may close its stdin first.
+        let _ = stdin.write_all(launch);
+        child
     }
 
     /// Runs a shim to its end.
     fn run_shim(&self) -> Output {
-        self.shim_command().output().unwrap()
+        self.spawn_with("1", &self.launch)
+            .wait_with_output()
+            .unwrap()
     }
 
     fn start_shim(&self) -> Child {
-        self.shim_command().spawn().unwrap()
+        self.spawn_with("1", &self.launch)
     }
 
     fn status(&self) -> ShimStatus {
@@ -329,28 +337,19 @@ fn output_of_processes_left_behind_is_not_waited_for_forever() {
 
 #[test]
 fn a_stale_shim_runs_nothing_and_records_nothing() {
-    // No launch file: the agent took an interrupted start back.
     let job = TestJob::new(&["sh", "-c", "echo ran"]);
-    fs::remove_file(job.dir.launch_path()).unwrap();
-    assert_shim_exit(&job.run_shim(), EXIT_STALE);
-    assert_eq!(job.dir.probe().unwrap(), Probe::NeverStarted);
-    // A launch file for another run (the job was started again since).
-    let job = TestJob::new(&["sh", "-c", "echo ran"]);
-    let output = job.shim_command_for_run("2").output().unwrap();
-    assert_shim_exit(&output, EXIT_STALE);
-    assert_eq!(job.dir.probe().unwrap(), Probe::NeverStarted);
+    // No launch (its agent died before writing it), a broken one, one for another run.
+    // One at a time: shims of one job started together would find each other's lock.
+    let stale: [(&str, &[u8]); 3] = [("1", b""), ("1", b"{\"job\": 1"), ("2", &job.launch)];
+    for (run, launch) in stale {
+        let shim = job.spawn_with(run, launch);
+        assert_shim_exit(&shim.wait_with_output().unwrap(), EXIT_STALE);
+        assert_eq!(job.dir.probe().unwrap(), Probe::NeverStarted);
+    }
     assert_eq!(job.log(LogStream::Stdout), "");
-}
-
-#[test]
-fn an_unreadable_launch_file_records_why_it_could_not_run() {
-    let job = TestJob::new(&["true"]);
-    fs::write(job.dir.launch_path(), "{ not json").unwrap();
+    // The right launch still runs it.
     assert_shim_exit(&job.run_shim(), EXIT_RECORDED);
-    let status = job.status();
-    assert_eq!(status.exit_code, Some(126));
-    let error = status.spawn_error.unwrap();
-    assert!(error.contains("launch file"), "{error}");
+    assert_eq!(job.log(LogStream::Stdout), "ran\n");
 }
 
 fn wait_output(child: &mut Child) -> Output {

@@ -24,7 +24,7 @@ fn cancel_terminates_kills_after_the_grace_period_and_dequeues() {
     );
     let queued = jobs.submit(&["--", "true"]);
     for id in [trapping, stubborn] {
-        let log = jobs.job_dir(id).join("stdout.log");
+        let log = jobs.job_file(id, "stdout.log");
         support::wait::wait_for("the job to be ready", || {
             fs::read_to_string(&log).is_ok_and(|s| s.contains("ready"))
         });
@@ -39,7 +39,7 @@ fn cancel_terminates_kills_after_the_grace_period_and_dequeues() {
     jobs.wait_for_state(trapping, "cancelled");
     let shown = jobs.show(trapping);
     assert_eq!(shown["exit_code"], 7, "{shown:#}");
-    let log = fs::read_to_string(jobs.job_dir(trapping).join("stdout.log")).unwrap();
+    let log = fs::read_to_string(jobs.job_file(trapping, "stdout.log")).unwrap();
     assert!(log.contains("got TERM"), "{log}");
 
     jobs.ok(&["cancel", "--grace", "1", &stubborn.to_string()]);
@@ -51,7 +51,7 @@ fn cancel_terminates_kills_after_the_grace_period_and_dequeues() {
     jobs.wait_for_state(stubborn, "cancelled");
     assert_eq!(jobs.show(stubborn)["signal"], 9);
     // The queued job was removed from the queue: it never ran.
-    assert!(!jobs.job_dir(queued).join("stdout.log").exists());
+    assert!(!jobs.job_file(queued, "stdout.log").exists());
     let waited = jobs.wait(&[stubborn]);
     assert_eq!(waited.status.code(), Some(128 + 9), "{}", describe(&waited));
 }
@@ -137,13 +137,11 @@ fn jobs_get_the_submitting_environment_and_stations_variables() {
 #[test]
 fn a_full_disk_truncates_the_log_but_not_the_job() {
     let jobs = JobsEnv::start(2, 0, "");
-    // The next job's folder, made ahead with its stdout on /dev/full (every write: ENOSPC).
+    // The next job's stdout, made ahead on /dev/full (every write: ENOSPC).
     let probe = jobs.submit(&["--", "true"]);
     assert!(jobs.wait(&[probe]).status.success());
     let next = probe + 1;
-    let dir = jobs.job_dir(next);
-    fs::create_dir_all(&dir).unwrap();
-    std::os::unix::fs::symlink("/dev/full", dir.join("stdout.log")).unwrap();
+    std::os::unix::fs::symlink("/dev/full", jobs.job_file(next, "stdout.log")).unwrap();
     let id = jobs.submit_shell(
         &[],
         "for i in $(seq 100); do echo lost $i; done; echo kept >&2; exit 0",

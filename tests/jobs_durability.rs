@@ -94,7 +94,7 @@ fn kill_9_of_the_agent_loses_no_job_and_runs_none_twice() {
             shown["state"],
             if code == 0 { "succeeded" } else { "failed" }
         );
-        let log = fs::read_to_string(jobs.job_dir(*id).join("stdout.log")).unwrap();
+        let log = fs::read_to_string(jobs.job_file(*id, "stdout.log")).unwrap();
         assert_eq!(log, format!("out-{id}\n"), "complete log of job {id}");
     }
     for (start, _) in &spans {
@@ -126,7 +126,7 @@ fn a_graceful_agent_stop_keeps_jobs_running() {
     wait::wait_for("the job to end", || wait::process_ended(shim));
     jobs.env.start_agent(&[]);
     jobs.wait_for_state(id, "succeeded");
-    let log = fs::read_to_string(jobs.job_dir(id).join("stdout.log")).unwrap();
+    let log = fs::read_to_string(jobs.job_file(id, "stdout.log")).unwrap();
     assert_eq!(log, "finished\n");
 }
 

@@ -139,7 +139,7 @@ fn dependencies_run_in_order_and_failures_stop_the_chain() {
         format!("job {failing}, which it runs after, failed")
     );
     assert_eq!(jobs.show(doomed_too)["state"], "failed");
-    assert!(!jobs.job_dir(doomed).join("stdout.log").exists());
+    assert!(!jobs.job_file(doomed, "stdout.log").exists());
     // wait returns the exit code of the first job that did not succeed.
     assert_eq!(jobs.wait(&[first, failing]).status.code(), Some(4));
 }
@@ -202,4 +202,22 @@ fn json_output_parses_and_carries_the_fields() {
     let all = jobs.all_jobs();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["id"], id);
+}
+
+#[test]
+fn submit_wait_prints_the_id_then_exits_with_the_jobs_code() {
+    let jobs = JobsEnv::start(2, 0, "");
+    let output = jobs.run(&["submit", "--wait", "--shell", "echo hi; exit 6"]);
+    assert_eq!(output.status.code(), Some(6), "{}", describe(&output));
+    let id: u64 = String::from_utf8(output.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(jobs.show(id)["state"], "failed");
+    assert_eq!(jobs.ok(&["logs", &id.to_string()]), "hi\n");
+    let output = jobs.run(&["submit", "--wait", "--json", "--", "true"]);
+    assert!(output.status.success(), "{}", describe(&output));
+    let ended: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(ended["state"], "succeeded");
 }

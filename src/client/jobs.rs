@@ -68,9 +68,13 @@ impl Client {
 
     /// Subscribes to job changes: returns the subscription id and the snapshot it starts
     /// from. `Event::Jobs` and `Event::JobsResync` for that subscription follow through
-    /// [`Client::next_incoming`].
-    pub async fn subscribe_jobs(&mut self) -> Result<(u64, JobsSnapshot), ClientError> {
-        match self.request(ClientMsg::SubscribeJobs).await? {
+    /// [`Client::next_incoming`]. With `only`, the snapshot holds exactly those jobs (an
+    /// unknown id is an error) and only their changes follow.
+    pub async fn subscribe_jobs(
+        &mut self,
+        only: Vec<JobId>,
+    ) -> Result<(u64, JobsSnapshot), ClientError> {
+        match self.request(ClientMsg::SubscribeJobs { only }).await? {
             Response::JobsSubscribed {
                 subscription,
                 snapshot,

@@ -235,7 +235,7 @@ pub struct JobDetail {
     #[serde(flatten)]
     pub view: JobView,
     pub spec: JobSpec,
-    /// The job's folder with its logs and status file.
+    /// The folder that holds the job's files (`<id>.status`, `<id>.stdout.log`, …).
     pub dir: String,
     pub stdout_path: String,
     pub stderr_path: String,

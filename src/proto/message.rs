@@ -79,8 +79,13 @@ pub enum ClientMsg {
         #[serde(rename = "job")]
         id: JobId,
     },
-    /// Start receiving job changes; answered with a snapshot.
-    SubscribeJobs,
+    /// Start receiving job changes; answered with a snapshot. With `only`, the snapshot holds
+    /// exactly those jobs (finished or not; an unknown id fails the request) and only their
+    /// changes follow — what `station wait` needs, without the rest of the queue.
+    SubscribeJobs {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        only: Vec<JobId>,
+    },
     /// Read a job's log from `start`; with `follow`, further chunks arrive as `log` events
     /// until the job ends and everything is sent.
     JobLogs {
@@ -117,7 +122,7 @@ impl ClientMsg {
             ClientMsg::ShowJob { .. } => "show_job",
             ClientMsg::CancelJobs { .. } => "cancel_jobs",
             ClientMsg::RequeueJob { .. } => "requeue_job",
-            ClientMsg::SubscribeJobs => "subscribe_jobs",
+            ClientMsg::SubscribeJobs { .. } => "subscribe_jobs",
             ClientMsg::JobLogs { .. } => "job_logs",
         }
     }

@@ -162,7 +162,7 @@ fn every_client_message_round_trips() {
                 limit: Some(5),
             },
         },
-        ClientMsg::SubscribeJobs,
+        ClientMsg::SubscribeJobs { only: Vec::new() },
     ];
     // Request ids differ from the job ids above, so a job id that took the request id's
     // place on the wire would show.

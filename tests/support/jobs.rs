@@ -112,9 +112,11 @@ impl JobsEnv {
         );
     }
 
-    /// The job's folder.
-    pub fn job_dir(&self, id: u64) -> PathBuf {
-        self.env.root().join(format!("state/station/jobs/{id}"))
+    /// One of the job's files: `jobs/<id>.<suffix>` (`stdout.log`, `status`, …).
+    pub fn job_file(&self, id: u64, suffix: &str) -> PathBuf {
+        self.env
+            .root()
+            .join(format!("state/station/jobs/{id}.{suffix}"))
     }
 }
 

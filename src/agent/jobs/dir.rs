@@ -1,25 +1,26 @@
-//! A job's folder: `$XDG_STATE_HOME/station/jobs/<id>/` with the launch file the agent writes,
-//! the lock and status file the shim keeps, and the logs.
+//! A job's files, side by side in `$XDG_STATE_HOME/station/jobs/`, named after its id:
 //!
 //! | file | written by | what |
 //! | --- | --- | --- |
-//! | `launch.json` | agent, atomically (temp file + rename), 0600 | [`Launch`]: what to run |
-//! | `status` | shim, in place, 0600 | [`ShimStatus`] ([`super::status`]); also the lock |
-//! | `stdout.log`, `stderr.log` | shim, appended, 0600, at the first output | the output |
-//! | `stdout.prev.log`, `stderr.prev.log` | agent, on requeue | the previous run's output |
+//! | `<id>.status` | shim, in place, 0600 | [`ShimStatus`] ([`super::status`]); also the lock |
+//! | `<id>.stdout.log`, `<id>.stderr.log` | shim, appended, 0600, at the first output | the output |
+//! | `<id>.stdout.prev.log`, `<id>.stderr.prev.log` | agent, on requeue | the previous run's output |
 //!
-//! The shim holds an exclusive `flock` on `status` for its whole life. The lock, not what
-//! the file says, tells whether a shim is alive: a shim killed with `kill -9` leaves a status
-//! that says `running`, but the kernel releases its lock. The status file is never removed
-//! (a requeue empties it), so every shim of a job locks the same file.
+//! What to run ([`Launch`]) is not a file: the agent writes it to the shim's stdin.
 //!
-//! Every file a job creates costs an inode, which is most of what starting a short job costs
-//! on a busy file system: so there is no separate lock file, and a job that prints nothing
-//! has no log files (a missing log reads as empty).
+//! The shim holds an exclusive `flock` on the status file for its whole life. The lock, not
+//! what the file says, tells whether a shim is alive: a shim killed with `kill -9` leaves a
+//! status that says `running`, but the kernel releases its lock. The status file is never
+//! removed (a requeue empties it), so every shim of a job locks the same file.
+//!
+//! Every file a job creates costs an inode — and a folder costs more — which is most of what
+//! starting a short job costs on a busy file system: so there is no folder per job, no
+//! separate lock or launch file, and a job that prints nothing has no log files (a missing
+//! log reads as empty).
 
 use std::collections::BTreeMap;
 use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
@@ -30,21 +31,34 @@ use serde::{Deserialize, Serialize};
 pub use super::status::{Phase, ShimStatus};
 use crate::proto::jobs::{JobId, LogStream};
 
-/// File names inside a job's folder.
-pub const LAUNCH_FILE: &str = "launch.json";
+/// The status file's suffix (`<id>.status`).
 pub const STATUS_FILE: &str = "status";
 
-/// What the shim runs: written by the agent before it starts the shim.
+/// What the shim runs: written by the agent to the shim's stdin.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Launch {
     pub job: JobId,
     /// Which start of the job this is (1, then 2 after a requeue …); the shim is given the
-    /// same number (`--run N`) and refuses a launch file of another run.
+    /// same number (`--run N`) and refuses a launch of another run.
     pub run: u32,
     pub argv: Vec<String>,
     pub cwd: String,
     /// The complete environment, Station's variables included.
     pub env: BTreeMap<String, String>,
+}
+
+impl Launch {
+    /// Reads the launch the agent wrote to `input` (the shim's stdin) up to its end.
+    pub fn read_from(mut input: impl io::Read) -> io::Result<Launch> {
+        let mut bytes = Vec::new();
+        input.read_to_end(&mut bytes)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("not a launch: {e}")))
+    }
+
+    pub fn to_json(&self) -> io::Result<Vec<u8>> {
+        serde_json::to_vec(self).map_err(io::Error::other)
+    }
 }
 
 /// What the folder says about a job the agent believes is running (after an agent restart).
@@ -63,84 +77,65 @@ pub enum Probe {
     Vanished(Option<ShimStatus>),
 }
 
-/// One job's folder.
+/// One job's files: `<jobs folder>/<id>.*`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobDir {
-    path: PathBuf,
+    /// `<jobs folder>/<id>`: every file of the job is this plus `.` and a suffix.
+    prefix: PathBuf,
 }
 
 impl JobDir {
     pub fn new(jobs_root: &Path, id: JobId) -> JobDir {
         JobDir {
-            path: jobs_root.join(id.to_string()),
+            prefix: jobs_root.join(id.to_string()),
         }
     }
 
-    /// The folder of a shim started as `station job-shim DIR`.
-    pub fn at(path: &Path) -> JobDir {
+    /// The files of a shim started as `station job-shim PREFIX` (`<jobs folder>/<id>`).
+    pub fn at(prefix: &Path) -> JobDir {
         JobDir {
-            path: path.to_owned(),
+            prefix: prefix.to_owned(),
         }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// `<jobs folder>/<id>`, what the shim is given.
+    pub fn prefix(&self) -> &Path {
+        &self.prefix
+    }
+
+    /// The folder that holds the job's files.
+    pub fn folder(&self) -> &Path {
+        self.prefix.parent().unwrap_or(Path::new("/"))
+    }
+
+    fn file(&self, suffix: &str) -> PathBuf {
+        let mut name = self.prefix.clone().into_os_string();
+        name.push(".");
+        name.push(suffix);
+        PathBuf::from(name)
     }
 
     pub fn log_path(&self, stream: LogStream) -> PathBuf {
-        self.path.join(stream.file_name())
+        self.file(stream.file_name())
     }
 
     /// Where the previous run's log went on requeue.
     pub fn previous_log_path(&self, stream: LogStream) -> PathBuf {
-        self.path.join(previous_log_name(stream))
+        self.file(previous_log_name(stream))
     }
 
     pub fn status_path(&self) -> PathBuf {
-        self.path.join(STATUS_FILE)
+        self.file(STATUS_FILE)
     }
 
-    pub fn launch_path(&self) -> PathBuf {
-        self.path.join(LAUNCH_FILE)
-    }
-
-    /// Creates the folder (0700), and the jobs folder above it when missing; an existing
-    /// folder is fine.
+    /// Creates the jobs folder (0700) when missing; an existing one is fine.
     pub fn create(&self) -> io::Result<()> {
+        let folder = self.folder();
         DirBuilder::new()
             .recursive(true)
             .mode(0o700)
-            .create(&self.path)
-            .map_err(|e| with_path(e, "cannot create", &self.path))
-    }
-
-    /// Writes `launch.json` atomically (a temporary file renamed over it), 0600.
-    pub fn write_launch(&self, launch: &Launch) -> io::Result<()> {
-        let json = serde_json::to_vec(launch).map_err(io::Error::other)?;
-        let temporary = self.path.join(".launch.json.tmp");
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&temporary)
-            .map_err(|e| with_path(e, "cannot create", &temporary))?;
-        file.write_all(&json)
-            .map_err(|e| with_path(e, "cannot write", &temporary))?;
-        drop(file);
-        let target = self.launch_path();
-        fs::rename(&temporary, &target).map_err(|e| with_path(e, "cannot write", &target))
-    }
-
-    pub fn read_launch(&self) -> io::Result<Launch> {
-        let path = self.launch_path();
-        let bytes = fs::read(&path).map_err(|e| with_path(e, "cannot read", &path))?;
-        serde_json::from_slice(&bytes).map_err(|e| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{} is not a launch file: {e}", path.display()),
-            )
-        })
+            .create(folder)
+            .map_err(|e| with_path(e, "cannot create", folder))
     }
 
     /// The shim's status; `None` when it has written none (yet). A status file that cannot
@@ -192,9 +187,8 @@ impl JobDir {
         })
     }
 
-    /// Before a requeue: keeps the last run's logs as `*.prev.log` (replacing older ones),
-    /// empties the status file and removes the launch file, so the folder is ready for a
-    /// fresh run. Only for a job no shim holds ([`probe`](Self::probe) is not `Alive`).
+    /// Before a requeue: keeps the last run's logs as `*.prev.log` (replacing older ones)
+    /// and empties the status file, so the job is ready for a fresh run. Only for a job no shim holds ([`probe`](Self::probe) is not `Alive`).
     pub fn keep_previous_run(&self) -> io::Result<()> {
         for stream in [LogStream::Stdout, LogStream::Stderr] {
             let from = self.log_path(stream);
@@ -215,13 +209,7 @@ impl JobDir {
             }
             Err(_) => {}
         }
-        let launch = self.launch_path();
-        match fs::remove_file(&launch) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                Err(with_path(e, "cannot remove", &launch))
-            }
-            _ => Ok(()),
-        }
+        Ok(())
     }
 }
 

@@ -1,11 +1,11 @@
 //! How sessions talk to the job manager: a cloneable handle that sends requests to the
 //! manager's thread and awaits the answers.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
+use super::dir::JobDir;
 use crate::proto::ErrorCode;
 use crate::proto::jobs::{
     CancelOutcome, JobDetail, JobFilter, JobId, JobList, JobSpec, JobState, JobView, JobsSnapshot,
@@ -48,7 +48,7 @@ pub type Reply<T> = oneshot::Sender<Result<T, JobsError>>;
 /// Where a job's logs are, and a way to learn when it ends.
 #[derive(Debug)]
 pub struct LogTarget {
-    pub dir: PathBuf,
+    pub files: JobDir,
     /// The job's state now; changes arrive on the returned receiver of `subscribe`.
     pub state: JobState,
 }
@@ -79,6 +79,8 @@ pub enum Request {
         reply: Reply<JobView>,
     },
     Subscribe {
+        /// Only these jobs (empty: all).
+        only: Vec<JobId>,
         reply: Reply<(JobsSnapshot, broadcast::Receiver<Arc<JobsUpdate>>)>,
     },
     LogTarget {
@@ -148,8 +150,9 @@ impl JobsHandle {
 
     pub async fn subscribe(
         &self,
+        only: Vec<JobId>,
     ) -> Result<(JobsSnapshot, broadcast::Receiver<Arc<JobsUpdate>>), JobsError> {
-        self.ask(|reply| Request::Subscribe { reply }).await
+        self.ask(|reply| Request::Subscribe { only, reply }).await
     }
 
     pub async fn log_target(&self, id: JobId) -> Result<LogTarget, JobsError> {

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrIn, bind, getsockname, socket};
+use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, Command};
 
 use super::dir::{JobDir, Launch};
@@ -55,20 +56,30 @@ pub fn free_local_port() -> io::Result<u16> {
     Ok(bound.port())
 }
 
-/// Writes the launch file and starts `station job-shim DIR` in the job's folder.
+/// Starts `station job-shim PREFIX --run N` and hands it the launch on its stdin (a pipe the
+/// size of a launch fits in, so the write does not wait for the shim).
 pub fn spawn_shim(exe: &Path, dir: &JobDir, launch: &Launch) -> io::Result<Child> {
     dir.create()?;
-    dir.write_launch(launch)?;
-    Command::new(exe)
+    let json = launch.to_json()?;
+    let mut child = Command::new(exe)
         .arg("job-shim")
-        .arg(dir.path())
+        .arg(dir.prefix())
         .arg("--run")
         .arg(launch.run.to_string())
         .current_dir("/")
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        tokio::spawn(async move {
+            // A shim that exits early (another holds the job) closes the pipe: nothing to do.
+            if let Err(error) = stdin.write_all(&json).await {
+                tracing::debug!(%error, "jobs: the shim did not take its launch");
+            }
+        });
+    }
+    Ok(child)
 }
 
 #[cfg(test)]

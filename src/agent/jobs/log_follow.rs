@@ -39,7 +39,7 @@ impl OpenLog {
         Ok(OpenLog {
             job,
             stream,
-            path: target.dir.join(stream.file_name()),
+            path: target.files.log_path(stream),
             job_ended: target.state.is_terminal(),
         })
     }

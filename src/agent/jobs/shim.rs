@@ -1,4 +1,4 @@
-//! `station job-shim DIR --run N`: the small process that owns one job.
+//! `station job-shim PREFIX --run N`: the small process that owns one job.
 //!
 //! The agent writes the job's folder ([`super::dir`]) and starts the shim, which runs in its
 //! own session and outlives the agent. It does nothing else (no async runtime, no config, no
@@ -9,10 +9,10 @@
 //! 2. Take the lock on the folder's `status` file (`flock`, without waiting). Held by
 //!    someone else: exit [`EXIT_LOCKED`] having run nothing, so a job never runs twice.
 //! 3. A status that says an earlier shim started the program: exit [`EXIT_ALREADY_RAN`].
-//!    A launch file that is missing or for another run than `N` (this shim belongs to an
-//!    interrupted start that the agent has since taken back): exit [`EXIT_STALE`].
+//!    Read the [`Launch`] from stdin; none, a broken one, or one for another run than `N`
+//!    (this shim belongs to a start its agent did not finish): exit [`EXIT_STALE`].
 //!    Otherwise write the status `starting` (this allocates the status file's blocks).
-//! 4. Read `launch.json` and start the program: the argv as given (no shell), exactly the
+//! 4. Start the program: the argv as given (no shell), exactly the
 //!    launch environment, its working folder, stdin from `/dev/null`, in a process group of
 //!    its own, and with a parent-death signal so it dies if the shim is killed. When it
 //!    cannot start, the reason goes to `stderr.log` and the status records exit code 127
@@ -61,7 +61,7 @@ pub const EXIT_LOCKED: u8 = 3;
 pub const EXIT_ALREADY_RAN: u8 = 4;
 /// The job ran but its end could not be written to the status file.
 pub const EXIT_NOT_RECORDED: u8 = 5;
-/// The launch file is missing or for another run of the job (a shim of an interrupted start,
+/// No launch on stdin, or one for another run of the job (a shim of an interrupted start,
 /// late): nothing was run and nothing recorded.
 pub const EXIT_STALE: u8 = 6;
 
@@ -112,23 +112,16 @@ fn run_job(dir: &JobDir, run: u32) -> io::Result<u8> {
         Ok(Some(earlier)) if earlier.phase == Phase::Starting => {}
         Ok(Some(_)) | Err(_) => return Ok(EXIT_ALREADY_RAN),
     }
-    let launch = dir.read_launch();
-    match &launch {
-        Ok(launch) if launch.run != run => return Ok(EXIT_STALE),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(EXIT_STALE),
-        _ => {}
-    }
+    // The agent writes the launch in one go right after starting the shim; nothing (or a
+    // broken one) means that agent died meanwhile, and the job is not this shim's to run.
+    let launch = match Launch::read_from(io::stdin().lock()) {
+        Ok(launch) if launch.run == run => launch,
+        _ => return Ok(EXIT_STALE),
+    };
     let mut status = ShimStatus::starting(std::process::id());
     write_in_place(&status_file, &status)?;
 
-    let outcome = match launch {
-        Ok(launch) => run_program(dir, &launch, &status_file, &mut status),
-        Err(error) => Outcome::NotStarted {
-            program: "the job".into(),
-            // Not "not found": 127 is for a program that does not exist.
-            error: io::Error::other(format!("cannot read its launch file: {error}")),
-        },
-    };
+    let outcome = run_program(dir, &launch, &status_file, &mut status);
     match outcome {
         Outcome::Ended {
             exit,

@@ -53,7 +53,7 @@ pub fn detail(job: &StoredJob, dir: &JobDir, live: Option<&LiveFacts>) -> JobDet
     let mut detail = JobDetail {
         view: view(job, &command, live),
         spec: job.spec.clone(),
-        dir: dir.path().display().to_string(),
+        dir: dir.folder().display().to_string(),
         stdout_path: dir.log_path(LogStream::Stdout).display().to_string(),
         stderr_path: dir.log_path(LogStream::Stderr).display().to_string(),
         shim_pid: None,

@@ -2,7 +2,7 @@
 //! back; a jobs subscription relays the manager's updates; log follows run as tasks that
 //! queue their events for this session.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use tokio::sync::broadcast;
@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::{End, Session};
 use crate::agent::jobs::JobsError;
 use crate::agent::jobs::log_follow::{self, OpenLog};
-use crate::proto::jobs::JobsUpdate;
+use crate::proto::jobs::{JobId, JobsUpdate};
 use crate::proto::{ClientMsg, Event, Response, ServerMsg};
 
 /// The job subscriptions of one session.
@@ -20,6 +20,8 @@ use crate::proto::{ClientMsg, Event, Response, ServerMsg};
 pub(super) struct JobSubscriptions {
     /// The jobs subscription (one per connection; subscribing again replaces it).
     pub updates: Option<(u64, broadcast::Receiver<Arc<JobsUpdate>>)>,
+    /// The jobs it is limited to (empty: all).
+    pub only: BTreeSet<JobId>,
     /// Log follows by subscription id.
     pub follows: HashMap<u64, CancellationToken>,
 }
@@ -62,10 +64,11 @@ impl Session {
                 .await
                 .map(|jobs| Response::Cancelled { jobs }),
             ClientMsg::RequeueJob { id } => jobs.requeue(id).await.map(Response::Job),
-            ClientMsg::SubscribeJobs => match jobs.subscribe().await {
+            ClientMsg::SubscribeJobs { only } => match jobs.subscribe(only.clone()).await {
                 Ok((snapshot, receiver)) => {
                     let subscription = self.state.next_subscription_id();
                     self.jobs.updates = Some((subscription, receiver));
+                    self.jobs.only = only.into_iter().collect();
                     Ok(Response::JobsSubscribed {
                         subscription,
                         snapshot: Box::new(snapshot),
@@ -129,10 +132,26 @@ impl Session {
         update: Result<Arc<JobsUpdate>, RecvError>,
     ) -> Result<(), End> {
         let body = match update {
-            Ok(update) => Event::Jobs(Box::new((*update).clone())),
+            Ok(update) if self.jobs.only.is_empty() => Event::Jobs(Box::new((*update).clone())),
+            Ok(update) => {
+                let changed: Vec<_> = update
+                    .changed
+                    .iter()
+                    .filter(|view| self.jobs.only.contains(&view.id))
+                    .cloned()
+                    .collect();
+                if changed.is_empty() {
+                    return Ok(());
+                }
+                Event::Jobs(Box::new(JobsUpdate {
+                    changed,
+                    capacity: update.capacity.clone(),
+                }))
+            }
             Err(RecvError::Lagged(missed)) => {
                 tracing::debug!(missed, "jobs subscriber fell behind; sending a snapshot");
-                match self.state.jobs.subscribe().await {
+                let only = self.jobs.only.iter().copied().collect();
+                match self.state.jobs.subscribe(only).await {
                     Ok((snapshot, receiver)) => {
                         self.jobs.updates = Some((subscription, receiver));
                         Event::JobsResync(Box::new(snapshot))

@@ -226,7 +226,7 @@ impl Session {
             | ClientMsg::ShowJob { .. }
             | ClientMsg::CancelJobs { .. }
             | ClientMsg::RequeueJob { .. }
-            | ClientMsg::SubscribeJobs
+            | ClientMsg::SubscribeJobs { .. }
             | ClientMsg::JobLogs { .. }) => self.handle_job_request(id, msg).await,
             ClientMsg::Shutdown => {
                 tracing::info!("stop requested by a client");

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::submit_spec::{Submitter, build_spec};
-use super::{connect, write_json, write_stdout};
+use super::{connect, wait, write_json, write_stdout};
 use crate::cli::block_on;
 use crate::proto::jobs::JobId;
 
@@ -52,9 +52,13 @@ pub struct SubmitArgs {
     /// program and its arguments.
     #[arg(long, value_name = "PIPELINE", conflicts_with = "command")]
     pub shell: Option<String>,
-    /// Print the queued job as JSON instead of its id.
+    /// Print the queued job as JSON instead of its id (with `--wait`: the ended job).
     #[arg(long)]
     pub json: bool,
+    /// Wait until the job has ended, on the same connection, and exit as `station wait`
+    /// does: with the job's exit code (128 + signal when killed, 1 when it never ran).
+    #[arg(long)]
+    pub wait: bool,
     /// The program and its arguments, run exactly as given (no shell). Put `--` before it
     /// when it starts with `-` or takes options Station also has.
     #[arg(value_name = "COMMAND", trailing_var_arg = true)]
@@ -66,14 +70,24 @@ pub fn run(args: &SubmitArgs) -> anyhow::Result<ExitCode> {
     for warning in &built.warnings {
         eprintln!("station submit: warning: {warning}");
     }
-    let job = block_on(async {
+    let (job, code) = block_on(async {
         let mut client = connect().await?;
-        client.submit_job(built.spec).await
+        let job = client.submit_job(built.spec).await?;
+        if !args.wait {
+            return anyhow::Ok((job, ExitCode::SUCCESS));
+        }
+        // The id first, so that a script (or a person) knows it while the job runs.
+        if !args.json {
+            write_stdout(&format!("{}\n", job.id))?;
+        }
+        let ended = wait::wait_on(&mut client, &[job.id]).await?;
+        let code = ExitCode::from(wait::exit_code(&ended));
+        Ok((ended.into_iter().next().unwrap_or(job), code))
     })??;
     if args.json {
         write_json(&job)?;
-    } else {
+    } else if !args.wait {
         write_stdout(&format!("{}\n", job.id))?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }

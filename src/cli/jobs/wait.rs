@@ -13,6 +13,7 @@ use clap::Args;
 
 use super::{connect, write_json};
 use crate::cli::block_on;
+use crate::client::Client;
 use crate::proto::jobs::{JobId, JobState, JobView};
 use crate::proto::{Event, ServerMsg};
 
@@ -111,12 +112,18 @@ fn all_ended(latest: &BTreeMap<JobId, JobView>) -> bool {
     latest.values().all(|job| job.state.is_terminal())
 }
 
-/// Subscribes, looks every job up (an unknown id fails here), then follows changes until all
-/// have ended; returns their final views in the order of `ids`.
 async fn wait_for(ids: &[JobId]) -> anyhow::Result<Vec<JobView>> {
     let mut client = connect().await?;
-    let (subscription, _snapshot) = client.subscribe_jobs().await?;
-    let mut latest = BTreeMap::new();
+    wait_on(&mut client, ids).await
+}
+
+/// Subscribes to exactly these jobs (the snapshot says where each stands; an unknown id fails
+/// here), then follows their changes until all have ended; returns their final views in the
+/// order of `ids`.
+pub async fn wait_on(client: &mut Client, ids: &[JobId]) -> anyhow::Result<Vec<JobView>> {
+    let (subscription, snapshot) = client.subscribe_jobs(ids.to_vec()).await?;
+    let mut latest: BTreeMap<JobId, JobView> =
+        snapshot.jobs.into_iter().map(|job| (job.id, job)).collect();
     for &id in ids {
         if let Entry::Vacant(slot) = latest.entry(id) {
             slot.insert(client.show_job(id).await?.view);

@@ -67,7 +67,10 @@ const OFFLINE: &str = "the agent is not connected; try again once it is back";
 impl JobChannel {
     /// What a fresh connection starts with: the jobs subscription.
     pub fn on_connect(&self) -> Vec<Outgoing> {
-        vec![(ClientMsg::SubscribeJobs, Pending::SubscribeJobs)]
+        vec![(
+            ClientMsg::SubscribeJobs { only: Vec::new() },
+            Pending::SubscribeJobs,
+        )]
     }
 
     /// Remembers that request `id` was sent for `pending`.

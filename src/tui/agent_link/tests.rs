@@ -70,7 +70,7 @@ impl FakeAgent {
                                     snapshot: Box::new(fixtures::snapshot(1)),
                                 }
                             }
-                            ClientMsg::SubscribeJobs => Response::JobsSubscribed {
+                            ClientMsg::SubscribeJobs { .. } => Response::JobsSubscribed {
                                 subscription: 2,
                                 snapshot: Box::new(fixtures::jobs::snapshot()),
                             },

@@ -1,4 +1,4 @@
-//! The job folder's files and what `probe` concludes from the lock and the status file.
+//! A job's files and what `probe` concludes from the lock and the status file.
 
 use std::os::unix::fs::PermissionsExt;
 
@@ -36,21 +36,28 @@ fn status(phase: Phase) -> ShimStatus {
 }
 
 #[test]
-fn the_folder_is_private_and_named_by_the_id() {
+fn the_files_are_private_and_named_by_the_id() {
     let (root, dir) = temp_job();
-    assert_eq!(dir.path(), root.path().join("jobs/12"));
-    assert_eq!(mode(dir.path()), 0o700);
-    assert_eq!(mode(&root.path().join("jobs")), 0o700);
+    assert_eq!(dir.prefix(), root.path().join("jobs/12"));
+    assert_eq!(dir.folder(), root.path().join("jobs"));
+    assert_eq!(mode(dir.folder()), 0o700);
     dir.create().unwrap();
     assert_eq!(
         dir.log_path(LogStream::Stderr),
-        root.path().join("jobs/12/stderr.log")
+        root.path().join("jobs/12.stderr.log")
     );
+    assert_eq!(dir.status_path(), root.path().join("jobs/12.status"));
+    assert_eq!(
+        dir.previous_log_path(LogStream::Stdout),
+        root.path().join("jobs/12.stdout.prev.log")
+    );
+    let log = open_append_private(&dir.log_path(LogStream::Stdout)).unwrap();
+    drop(log);
+    assert_eq!(mode(&dir.log_path(LogStream::Stdout)), 0o600);
 }
 
 #[test]
-fn the_launch_file_round_trips_privately_without_leftovers() {
-    let (_root, dir) = temp_job();
+fn a_launch_round_trips_and_a_broken_one_is_refused() {
     let launch = Launch {
         job: 12,
         run: 1,
@@ -58,26 +65,12 @@ fn the_launch_file_round_trips_privately_without_leftovers() {
         cwd: "/srv".into(),
         env: BTreeMap::from([("A".into(), "1".into())]),
     };
-    dir.write_launch(&launch).unwrap();
-    dir.write_launch(&launch).unwrap();
-    assert_eq!(dir.read_launch().unwrap(), launch);
-    assert_eq!(mode(&dir.launch_path()), 0o600);
-    let names: Vec<_> = fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names, vec![std::ffi::OsString::from(LAUNCH_FILE)]);
-}
-
-#[test]
-fn a_missing_or_broken_launch_file_is_an_error_naming_it() {
-    let (_root, dir) = temp_job();
-    let missing = dir.read_launch().unwrap_err();
-    assert_eq!(missing.kind(), io::ErrorKind::NotFound);
-    assert!(missing.to_string().contains("launch.json"), "{missing}");
-    fs::write(dir.launch_path(), "{").unwrap();
-    let broken = dir.read_launch().unwrap_err();
-    assert_eq!(broken.kind(), io::ErrorKind::InvalidData);
+    let json = launch.to_json().unwrap();
+    assert_eq!(Launch::read_from(json.as_slice()).unwrap(), launch);
+    for broken in [&b""[..], b"{", b"{}"] {
+        let error = Launch::read_from(broken).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+    }
 }
 
 #[test]
@@ -134,7 +127,6 @@ fn keep_previous_run_moves_the_logs_and_clears_the_run() {
     fs::write(dir.log_path(LogStream::Stderr), "err 1").unwrap();
     fs::write(dir.previous_log_path(LogStream::Stdout), "out 0").unwrap();
     write_status(&dir, &status(Phase::Exited));
-    fs::write(dir.launch_path(), "{}").unwrap();
     let status_inode = |d: &JobDir| {
         use std::os::unix::fs::MetadataExt;
         fs::metadata(d.status_path()).unwrap().ino()
@@ -149,7 +141,10 @@ fn keep_previous_run_moves_the_logs_and_clears_the_run() {
     let read = |p: PathBuf| fs::read_to_string(p).unwrap();
     assert_eq!(read(dir.previous_log_path(LogStream::Stdout)), "out 1");
     assert_eq!(read(dir.previous_log_path(LogStream::Stderr)), "err 1");
-    for gone in [dir.log_path(LogStream::Stdout), dir.launch_path()] {
+    for gone in [
+        dir.log_path(LogStream::Stdout),
+        dir.log_path(LogStream::Stderr),
+    ] {
         assert!(!gone.exists(), "{gone:?} is still there");
     }
     assert_eq!(fs::metadata(dir.status_path()).unwrap().len(), 0);

@@ -68,7 +68,7 @@ fn probe(dir: &JobDir) -> anyhow::Result<Probe> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Probe::NeverStarted),
         Err(error) => Err(anyhow::anyhow!(
             "cannot tell whether job folder {} has a live job: {error}",
-            dir.path().display()
+            dir.prefix().display()
         )),
     }
 }
@@ -110,9 +110,8 @@ fn settle_ended(
         }
         Probe::NeverStarted => {
             tracing::info!(job = id, "jobs: a start was interrupted; back in the queue");
-            // A late shim of the interrupted start must not run it: without a launch file it
-            // refuses, and a later start writes a launch file for another run number.
-            let _ = std::fs::remove_file(dir.launch_path());
+            // A late shim of the interrupted start cannot run it: it never got its launch
+            // (the agent died before writing it), and a later start is another run number.
             store.requeue(id)
         }
         Probe::Vanished(_) | Probe::Alive(_) => {

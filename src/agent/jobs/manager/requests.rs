@@ -41,11 +41,11 @@ impl Manager {
             Request::Requeue { id, reply } => {
                 let _ = reply.send(self.requeue(id));
             }
-            Request::Subscribe { reply } => {
+            Request::Subscribe { only, reply } => {
                 // Publish pending changes first so the snapshot and the stream line up.
                 self.finish_turn();
                 let receiver = self.updates.subscribe();
-                let _ = reply.send(Ok((self.snapshot(), receiver)));
+                let _ = reply.send(self.snapshot(&only).map(|snapshot| (snapshot, receiver)));
             }
             Request::LogTarget { id, reply } => {
                 let _ = reply.send(self.log_target(id));
@@ -203,7 +203,7 @@ impl Manager {
         dir.keep_previous_run().map_err(|error| {
             JobsError::internal(format!(
                 "cannot set aside the previous logs in {}: {error}",
-                dir.path().display()
+                dir.prefix().display()
             ))
         })?;
         self.store.requeue(id).map_err(|e| store_failed(&e))?;
@@ -229,7 +229,17 @@ impl Manager {
         self.view_of(id)
     }
 
-    fn snapshot(&self) -> JobsSnapshot {
+    fn snapshot(&self, only: &[JobId]) -> Result<JobsSnapshot, JobsError> {
+        if !only.is_empty() {
+            let jobs = only
+                .iter()
+                .map(|&id| self.view_of(id))
+                .collect::<Result<_, _>>()?;
+            return Ok(JobsSnapshot {
+                jobs,
+                capacity: self.capacity.clone(),
+            });
+        }
         let mut jobs: Vec<JobView> = self.recent.iter().cloned().collect();
         jobs.extend(
             self.active
@@ -237,10 +247,10 @@ impl Manager {
                 .map(|a| views::view(&a.job, &a.command, Some(&a.live))),
         );
         jobs.sort_by_key(|view| view.id);
-        JobsSnapshot {
+        Ok(JobsSnapshot {
             jobs,
             capacity: self.capacity.clone(),
-        }
+        })
     }
 
     fn log_target(&self, id: JobId) -> Result<LogTarget, JobsError> {
@@ -249,7 +259,7 @@ impl Manager {
             None => self.view_of(id)?.state,
         };
         Ok(LogTarget {
-            dir: JobDir::new(&self.paths.jobs_root, id).path().to_owned(),
+            files: JobDir::new(&self.paths.jobs_root, id),
             state,
         })
     }

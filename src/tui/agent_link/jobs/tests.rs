@@ -36,7 +36,7 @@ fn the_jobs_subscription_answers_and_its_events_reach_the_console() {
     let mut channel = JobChannel::default();
     let subscribe = channel.on_connect();
     let sent = send(&mut channel, subscribe, 1);
-    assert_eq!(sent, [(1, ClientMsg::SubscribeJobs)]);
+    assert_eq!(sent, [(1, ClientMsg::SubscribeJobs { only: Vec::new() })]);
     let outcome = respond(
         &mut channel,
         1,
