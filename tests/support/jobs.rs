@@ -1,4 +1,5 @@
 //! Driving the job runner through the real `station` verbs, for the job tests.
+#![allow(clippy::unwrap_used)] // test support: a failed step is a failed test
 
 use std::fs;
 use std::path::{Path, PathBuf};

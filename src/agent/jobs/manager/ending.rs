@@ -173,10 +173,10 @@ impl Manager {
         let status = dir.read_status().ok().flatten();
         match status {
             Some(status) if status.phase == Phase::Running => {
-                if let Some(pgid) = status.child_pid.and_then(|p| i32::try_from(p).ok()) {
-                    if let Err(error) = killpg(Pid::from_raw(pgid), signal) {
-                        tracing::debug!(%error, job = id, "jobs: signalling the job's group");
-                    }
+                if let Some(pgid) = status.child_pid.and_then(|p| i32::try_from(p).ok())
+                    && let Err(error) = killpg(Pid::from_raw(pgid), signal)
+                {
+                    tracing::debug!(%error, job = id, "jobs: signalling the job's group");
                 }
             }
             Some(status) if status.phase == Phase::Exited => {}

@@ -84,11 +84,11 @@ impl Manager {
             self.end_without_running(id, JobState::Failed, why);
         }
         for (id, why) in plan.waiting {
-            if let Some(active) = self.active.get_mut(&id) {
-                if active.live.wait_reason.as_deref() != Some(why.as_str()) {
-                    active.live.wait_reason = Some(why);
-                    self.touch(id);
-                }
+            if let Some(active) = self.active.get_mut(&id)
+                && active.live.wait_reason.as_deref() != Some(why.as_str())
+            {
+                active.live.wait_reason = Some(why);
+                self.touch(id);
             }
         }
         for start in plan.start {
