@@ -13,7 +13,8 @@
 #
 # Usage: bench/jobs.sh [--programs "station tsp pueue"] [--history N]
 # Environment: STATION_BIN (default target/release/station, built when missing),
-#   BENCH_JOBS (500), BENCH_HISTORY (10000), BENCH_KEEP=1 (keep the work folder).
+#   BENCH_JOBS (500), BENCH_HISTORY (10000), BENCH_SETTLE_SECONDS (5, before the second
+#   history timing), BENCH_KEEP=1 (keep the work folder).
 set -euo pipefail
 
 ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -186,6 +187,9 @@ history() {
     log "filling the history with $HISTORY finished jobs"
     for ((i = 0; i < HISTORY; i++)); do ids+=("$(station_submit)"); done
     station_wait_all "${ids[@]}"
+    # Let the disk write back what 10,000 jobs just created before timing again.
+    sync
+    sleep "${BENCH_SETTLE_SECONDS:-5}"
     after=$(submit_cost_ms)
     pid=$(env_station "$STATION_BIN" agent status --json | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' | head -n1)
     rss=$(awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status")

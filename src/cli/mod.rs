@@ -67,8 +67,9 @@ pub enum Command {
     /// Internal: own one job's process for the agent (started by the agent, never by hand).
     #[command(name = "job-shim", hide = true)]
     JobShim {
-        dir: std::path::PathBuf,
-        /// Which start of the job this is; the launch file must be for the same run.
+        /// `<jobs folder>/<id>`: the job's files are this plus `.status`, `.stdout.log`, ….
+        prefix: std::path::PathBuf,
+        /// Which start of the job this is; the launch on stdin must be for the same run.
         #[arg(long)]
         run: u32,
     },
@@ -151,7 +152,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Job(command)) => return jobs::run(&command),
         Some(Command::Config(command)) => config_cmd::run(&command),
         Some(Command::Completions { shell }) => completions::run(shell),
-        Some(Command::JobShim { dir, run }) => return crate::agent::jobs::shim::run(&dir, run),
+        Some(Command::JobShim { prefix, run }) => {
+            return crate::agent::jobs::shim::run(&prefix, run);
+        }
     };
     match result {
         Ok(code) => code,

@@ -68,7 +68,7 @@ impl Paths {
         self.state_dir.join("jobs.db")
     }
 
-    /// One folder per job, with its logs and status.
+    /// The jobs' files: `<id>.status`, `<id>.stdout.log`, `<id>.stderr.log`.
     pub fn jobs_dir(&self) -> PathBuf {
         self.state_dir.join("jobs")
     }

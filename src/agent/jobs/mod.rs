@@ -2,10 +2,10 @@
 //! the manager that schedules and watches them.
 //!
 //! - [`store`]: SQLite (WAL); every job, committed before `submit` returns.
-//! - [`dir`]: a job's folder: launch file, status file (the shim's lock), logs; `probe` after
-//!   a restart.
+//! - [`dir`]: a job's files (status file, which is the shim's lock, and logs) and its launch;
+//!   `probe` after a restart.
 //! - [`status`]: the shim's status file, fixed-size and rewritten in place.
-//! - [`shim`]: `station job-shim DIR --run N`, the process that owns one job and outlives the
+//! - [`shim`]: `station job-shim jobs/<id> --run N`, the process that owns one job and outlives the
 //!   agent.
 //! - [`manager`]: the thread that schedules, starts, watches and cancels jobs; [`JobsHandle`]
 //!   is how sessions reach it.

@@ -1,7 +1,7 @@
 //! `station job-shim PREFIX --run N`: the small process that owns one job.
 //!
-//! The agent writes the job's folder ([`super::dir`]) and starts the shim, which runs in its
-//! own session and outlives the agent. It does nothing else (no async runtime, no config, no
+//! The agent starts the shim with the job's launch ([`super::dir::Launch`]) on its stdin; the
+//! shim runs in its own session and outlives the agent. It does nothing else (no async runtime, no config, no
 //! logging) so that starting a job costs little more than two `exec`s:
 //!
 //! 1. `setsid()`; SIGHUP, SIGINT and SIGPIPE are ignored; SIGTERM is forwarded to the job's

@@ -1,6 +1,6 @@
 //! After an agent restart: what became of the jobs the store says are running.
 //!
-//! Each such job's folder answers (see `dir::Probe`):
+//! Each such job's status file and its lock answer (see `dir::Probe`):
 //! - its shim still holds the lock → the job runs: watch the shim (adopted, through a pidfd);
 //! - the shim recorded an end → record it, as if the agent had been there;
 //! - no shim ever started the program (the agent died between recording the start and the

@@ -25,7 +25,7 @@ impl Manager {
         let probe = match dir.probe() {
             Ok(probe) => probe,
             Err(error) => {
-                tracing::error!(%error, job = id, "jobs: cannot read the job's folder");
+                tracing::error!(%error, job = id, "jobs: cannot read the job's status file");
                 self.end_running(
                     id,
                     JobState::Failed,
@@ -126,7 +126,7 @@ impl Manager {
         };
         if let Err(error) = self.store.finish(id, &end) {
             // The job is over either way; the store will be told again on the next restart,
-            // when the job's folder still says how it ended.
+            // when the job's status file still says how it ended.
             tracing::error!(%error, job = id, "jobs: cannot record the end of a job");
         }
         let mut job = active.job.clone();

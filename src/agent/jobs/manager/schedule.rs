@@ -3,7 +3,7 @@
 //! The rules are `core::jobs::scheduler`'s; this file feeds it the manager's state, applies
 //! its plan (start, doom, new wait reasons) and records each step in the store before acting:
 //! a job is marked running — committed — before its shim is spawned, so an agent killed in
-//! between finds the job's folder without a live shim and puts the job back in the queue
+//! between finds the job's status without a live shim and puts the job back in the queue
 //! instead of losing it or running it twice (see `adopt`).
 
 use std::collections::BTreeMap;
