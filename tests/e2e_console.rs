@@ -169,6 +169,40 @@ fn console_opens_the_jobs_pane_and_its_form_and_comes_back() {
 }
 
 #[test]
+fn a_job_submitted_from_the_form_runs_and_its_log_opens() {
+    let env = StationEnv::new();
+    let host = host_name();
+    let tmux = start_console(&env, &[]);
+    wait_for_console(&tmux, "the dashboard", |s| dashboard_shown(&host, s));
+    tmux.send_keys(&["2"]);
+    wait_for_console(&tmux, "the jobs pane", jobs_shown);
+    tmux.send_keys(&["n"]);
+    wait_for_console(&tmux, "the submit form", |s| s.contains("New job"));
+    tmux.send_text("echo from-the-form");
+    wait_for_console(&tmux, "the command typed and accepted", |s| {
+        s.contains("from-the-form") && s.contains("ready to submit")
+    });
+    tmux.send_keys(&["Enter"]);
+    wait_for_console(&tmux, "the job listed as succeeded", |s| {
+        !s.contains("New job")
+            && s.lines()
+                .any(|line| line.contains("echo from-the-form") && line.contains("succeeded"))
+    });
+    tmux.send_keys(&["Enter"]);
+    wait_for_console(&tmux, "the job's log", |s| {
+        s.contains("Log job")
+            && s.lines().any(|line| {
+                line.trim_matches(|c: char| c == '┃' || c.is_whitespace()) == "from-the-form"
+            })
+    });
+    tmux.send_keys(&["Escape"]);
+    wait_for_console(&tmux, "the jobs pane back", jobs_shown);
+    let screen = quit_and_expect_success(&tmux);
+    assert_terminal_usable(&tmux, &screen);
+    env.stop_agent();
+}
+
+#[test]
 fn console_with_simulated_gpus_labels_them() {
     let env = StationEnv::new();
     let host = host_name();

@@ -153,3 +153,32 @@ fn a_full_disk_truncates_the_log_but_not_the_job() {
     assert_eq!(shown["logs_truncated"], true, "{shown:#}");
     assert_eq!(jobs.ok(&["logs", "--stderr", &id.to_string()]), "kept\n");
 }
+
+#[test]
+fn requeue_runs_a_finished_job_again_under_its_id_and_keeps_the_old_log() {
+    let jobs = JobsEnv::start(2, 0, "");
+    let runs = jobs.work_dir().join("runs");
+    let id = jobs.submit_shell(
+        &[],
+        &format!(
+            "echo run >> {0}; echo \"attempt $(wc -l < {0})\"; exit 2",
+            runs.display()
+        ),
+    );
+    assert_eq!(jobs.wait(&[id]).status.code(), Some(2));
+    let running = jobs.submit(&["--", "sleep", "30"]);
+    let refused = jobs.run(&["requeue", &running.to_string()]);
+    assert_eq!(refused.status.code(), Some(2), "{}", describe(&refused));
+    jobs.ok(&["cancel", "--force", &running.to_string()]);
+
+    assert_eq!(
+        jobs.ok(&["requeue", &id.to_string()]).trim(),
+        id.to_string()
+    );
+    assert_eq!(jobs.wait(&[id]).status.code(), Some(2));
+    let shown = jobs.show(id);
+    assert_eq!(shown["runs"], 2, "{shown:#}");
+    assert_eq!(jobs.ok(&["logs", &id.to_string()]), "attempt 2\n");
+    let previous = fs::read_to_string(jobs.job_file(id, "stdout.prev.log")).unwrap();
+    assert_eq!(previous, "attempt 1\n");
+}
