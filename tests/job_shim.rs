@@ -44,6 +44,7 @@ impl TestJob {
         let cwd = root.path().canonicalize().unwrap();
         let launch = Launch {
             job: 1,
+            prefix: dir.prefix().to_owned(),
             run: 1,
             argv: argv.iter().map(|a| (*a).to_owned()).collect(),
             cwd: cwd.display().to_string(),
@@ -58,13 +59,10 @@ impl TestJob {
         self.root.path().canonicalize().unwrap()
     }
 
-    /// Starts `station job-shim PREFIX --run RUN` and writes `launch` to its stdin, as the
-    /// agent does.
-    fn spawn_with(&self, run: &str, launch: &[u8]) -> Child {
+    /// Starts `station job-shim` and writes `launch` to its stdin, as the agent does.
+    fn spawn_with(&self, launch: &[u8]) -> Child {
         let mut child = Command::new(STATION_BIN)
             .arg("job-shim")
-            .arg(self.dir.prefix())
-            .args(["--run", run])
             .env("PATH", "/usr/bin:/bin")
             .env("SHIM_TEST_LEAK", "must not reach the job")
             .stdin(Stdio::piped())
@@ -80,13 +78,11 @@ impl TestJob {
 
     /// Runs a shim to its end.
     fn run_shim(&self) -> Output {
-        self.spawn_with("1", &self.launch)
-            .wait_with_output()
-            .unwrap()
+        self.spawn_with(&self.launch).wait_with_output().unwrap()
     }
 
     fn start_shim(&self) -> Child {
-        self.spawn_with("1", &self.launch)
+        self.spawn_with(&self.launch)
     }
 
     fn status(&self) -> ShimStatus {
@@ -338,11 +334,10 @@ fn output_of_processes_left_behind_is_not_waited_for_forever() {
 #[test]
 fn a_stale_shim_runs_nothing_and_records_nothing() {
     let job = TestJob::new(&["sh", "-c", "echo ran"]);
-    // No launch (its agent died before writing it), a broken one, one for another run.
-    // One at a time: shims of one job started together would find each other's lock.
-    let stale: [(&str, &[u8]); 3] = [("1", b""), ("1", b"{\"job\": 1"), ("2", &job.launch)];
-    for (run, launch) in stale {
-        let shim = job.spawn_with(run, launch);
+    // No launch (its agent went away before handing over a job), or a broken one.
+    let stale: [&[u8]; 2] = [b"", b"{\"job\": 1"];
+    for launch in stale {
+        let shim = job.spawn_with(launch);
         assert_shim_exit(&shim.wait_with_output().unwrap(), EXIT_STALE);
         assert_eq!(job.dir.probe().unwrap(), Probe::NeverStarted);
     }

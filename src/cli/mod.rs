@@ -64,15 +64,10 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Internal: own one job's process for the agent (started by the agent, never by hand).
+    /// Internal: own one job's process for the agent (started by the agent, never by hand;
+    /// the job comes on stdin).
     #[command(name = "job-shim", hide = true)]
-    JobShim {
-        /// `<jobs folder>/<id>`: the job's files are this plus `.status`, `.stdout.log`, ….
-        prefix: std::path::PathBuf,
-        /// Which start of the job this is; the launch on stdin must be for the same run.
-        #[arg(long)]
-        run: u32,
-    },
+    JobShim,
 }
 
 /// `station agent`: without a subcommand, start the agent (detached unless `--foreground`).
@@ -152,9 +147,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Job(command)) => return jobs::run(&command),
         Some(Command::Config(command)) => config_cmd::run(&command),
         Some(Command::Completions { shell }) => completions::run(shell),
-        Some(Command::JobShim { prefix, run }) => {
-            return crate::agent::jobs::shim::run(&prefix, run);
-        }
+        Some(Command::JobShim) => return crate::agent::jobs::shim::run(),
     };
     match result {
         Ok(code) => code,

@@ -38,8 +38,9 @@ pub const STATUS_FILE: &str = "status";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Launch {
     pub job: JobId,
-    /// Which start of the job this is (1, then 2 after a requeue …); the shim is given the
-    /// same number (`--run N`) and refuses a launch of another run.
+    /// The job's files (`<jobs folder>/<id>`, see [`JobDir::at`]).
+    pub prefix: PathBuf,
+    /// Which start of the job this is (1, then 2 after a requeue …).
     pub run: u32,
     pub argv: Vec<String>,
     pub cwd: String,

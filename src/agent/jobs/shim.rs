@@ -1,24 +1,25 @@
-//! `station job-shim PREFIX --run N`: the small process that owns one job.
+//! `station job-shim`: the small process that owns one job.
 //!
-//! The agent starts the shim with the job's launch ([`super::dir::Launch`]) on its stdin; the
-//! shim runs in its own session and outlives the agent. It does nothing else (no async runtime, no config, no
-//! logging) so that starting a job costs little more than two `exec`s:
+//! The agent keeps one shim started ahead, waiting on its stdin, so that a job's start does
+//! not wait for a process to start; when a job starts, the agent writes the job's launch
+//! ([`super::dir::Launch`]) to that shim and starts the next spare. A shim runs in its own
+//! session and outlives the agent. It does nothing else (no async runtime, no config, no
+//! logging):
 //!
 //! 1. `setsid()`; SIGHUP, SIGINT and SIGPIPE are ignored; SIGTERM is forwarded to the job's
 //!    process group.
-//! 2. Take the lock on the folder's `status` file (`flock`, without waiting). Held by
-//!    someone else: exit [`EXIT_LOCKED`] having run nothing, so a job never runs twice.
-//! 3. A status that says an earlier shim started the program: exit [`EXIT_ALREADY_RAN`].
-//!    Read the [`Launch`] from stdin; none, a broken one, or one for another run than `N`
-//!    (this shim belongs to a start its agent did not finish): exit [`EXIT_STALE`].
-//!    Otherwise write the status `starting` (this allocates the status file's blocks).
-//! 4. Start the program: the argv as given (no shell), exactly the
-//!    launch environment, its working folder, stdin from `/dev/null`, in a process group of
-//!    its own, and with a parent-death signal so it dies if the shim is killed. When it
-//!    cannot start, the reason goes to `stderr.log` and the status records exit code 127
-//!    (not found) or 126.
-//! 5. Status `running` with the program's pid; copy its output to `stdout.log` and
-//!    `stderr.log` (appended, 0600, created at the first output: see `pump.rs`).
+//! 2. Read the [`Launch`] from stdin. None or a broken one (the agent went away before
+//!    handing over a job): exit [`EXIT_STALE`].
+//! 3. Take the lock on the job's status file (`flock`, without waiting). Held by someone
+//!    else: exit [`EXIT_LOCKED`] having run nothing, so a job never runs twice. A status
+//!    that says an earlier shim started the program: exit [`EXIT_ALREADY_RAN`]. Otherwise
+//!    write the status `starting` (this allocates the status file's blocks).
+//! 4. Start the program: the argv as given (no shell), exactly the launch environment, its
+//!    working folder, stdin from `/dev/null`, in a process group of its own, and with a
+//!    parent-death signal so it dies if the shim is killed. When it cannot start, the reason
+//!    goes to the stderr log and the status records exit code 127 (not found) or 126.
+//! 5. Status `running` with the program's pid; copy its output to `<id>.stdout.log` and
+//!    `<id>.stderr.log` (appended, 0600, created at the first output: see `pump.rs`).
 //! 6. When it ends (and its output is drained, waiting at most [`DRAIN_AFTER_EXIT`] for
 //!    processes it left behind that hold the pipes), status `exited` with the exit code or
 //!    signal, whether output was lost, and the time. Exit [`EXIT_RECORDED`].
@@ -35,7 +36,6 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::path::Path;
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -61,8 +61,7 @@ pub const EXIT_LOCKED: u8 = 3;
 pub const EXIT_ALREADY_RAN: u8 = 4;
 /// The job ran but its end could not be written to the status file.
 pub const EXIT_NOT_RECORDED: u8 = 5;
-/// No launch on stdin, or one for another run of the job (a shim of an interrupted start,
-/// late): nothing was run and nothing recorded.
+/// No launch came on stdin (the agent went away first): nothing was run or recorded.
 pub const EXIT_STALE: u8 = 6;
 
 /// How long the logs are still copied after the program exits, for processes it started
@@ -75,24 +74,30 @@ static JOB_PGID: AtomicI32 = AtomicI32::new(0);
 static TERM_PENDING: AtomicBool = AtomicBool::new(false);
 
 /// Runs the job in `dir` and records how it ended.
-pub fn run(dir: &Path, run: u32) -> ExitCode {
+pub fn run() -> ExitCode {
     // Fails only when the shim already leads a process group, which is then its own.
     let _ = nix::unistd::setsid();
     if let Err(error) = install_signal_handlers() {
         eprintln!("station job-shim: cannot set up signals: {error}");
         return ExitCode::from(EXIT_SETUP_FAILED);
     }
-    match run_job(&JobDir::at(dir), run) {
+    // Blocks until the agent hands this shim a job. Nothing (or a broken launch) means the
+    // agent went away first: there is no job to run.
+    let Ok(launch) = Launch::read_from(io::stdin().lock()) else {
+        return ExitCode::from(EXIT_STALE);
+    };
+    let dir = JobDir::at(&launch.prefix);
+    match run_job(&dir, &launch) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("station job-shim {}: {error}", dir.display());
+            eprintln!("station job-shim {}: {error}", dir.prefix().display());
             ExitCode::from(EXIT_SETUP_FAILED)
         }
     }
 }
 
 /// Steps 2–6 of the module documentation; an error means nothing was run.
-fn run_job(dir: &JobDir, run: u32) -> io::Result<u8> {
+fn run_job(dir: &JobDir, launch: &Launch) -> io::Result<u8> {
     let status_file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -112,16 +117,10 @@ fn run_job(dir: &JobDir, run: u32) -> io::Result<u8> {
         Ok(Some(earlier)) if earlier.phase == Phase::Starting => {}
         Ok(Some(_)) | Err(_) => return Ok(EXIT_ALREADY_RAN),
     }
-    // The agent writes the launch in one go right after starting the shim; nothing (or a
-    // broken one) means that agent died meanwhile, and the job is not this shim's to run.
-    let launch = match Launch::read_from(io::stdin().lock()) {
-        Ok(launch) if launch.run == run => launch,
-        _ => return Ok(EXIT_STALE),
-    };
     let mut status = ShimStatus::starting(std::process::id());
     write_in_place(&status_file, &status)?;
 
-    let outcome = run_program(dir, &launch, &status_file, &mut status);
+    let outcome = run_program(dir, launch, &status_file, &mut status);
     match outcome {
         Outcome::Ended {
             exit,

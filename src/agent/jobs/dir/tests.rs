@@ -60,6 +60,7 @@ fn the_files_are_private_and_named_by_the_id() {
 fn a_launch_round_trips_and_a_broken_one_is_refused() {
     let launch = Launch {
         job: 12,
+        prefix: PathBuf::from("/state/jobs/12"),
         run: 1,
         argv: vec!["python".into(), "train.py".into()],
         cwd: "/srv".into(),

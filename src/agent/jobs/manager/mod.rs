@@ -32,6 +32,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use super::exit_watch::Shim;
 use super::handle::{JobsHandle, Request};
+use super::launch::SpareShim;
 use super::store::{Store, StoredJob};
 use super::views::{self, LiveFacts};
 use crate::agent::sampler::Published;
@@ -110,6 +111,8 @@ struct Manager {
     updates: broadcast::Sender<Arc<JobsUpdate>>,
     ended: watch::Sender<u64>,
     internal: mpsc::UnboundedSender<Internal>,
+    /// The shim the next job is handed to.
+    spare: SpareShim,
 }
 
 /// Opens the store, settles what happened while no agent ran, and starts the manager thread.
@@ -142,6 +145,7 @@ pub fn start(
         updates,
         ended,
         internal,
+        spare: SpareShim::default(),
     };
     manager.load()?;
     let (requests, requests_rx) = mpsc::channel(64);

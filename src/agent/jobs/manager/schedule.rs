@@ -91,8 +91,13 @@ impl Manager {
                 self.touch(id);
             }
         }
+        let started = !plan.start.is_empty();
         for start in plan.start {
             self.start_job(start.id, &start.gpus);
+        }
+        if started {
+            // Off the path of the jobs just started: the next one finds a shim waiting.
+            self.spare.refill(&self.paths.exe);
         }
         self.refresh_capacity(plan.gpus, plan.cpu_slots_used);
     }
@@ -199,6 +204,7 @@ impl Manager {
         let dir = JobDir::new(&self.paths.jobs_root, id);
         let launch = Launch {
             job: id,
+            prefix: dir.prefix().to_owned(),
             run: runs,
             argv: spec.command.argv(),
             cwd: spec.cwd.clone(),
@@ -212,7 +218,7 @@ impl Manager {
             active.job.runs = runs;
             active.live.wait_reason = None;
         }
-        match launch::spawn_shim(&self.paths.exe, &dir, &launch) {
+        match self.spare.hand_over(&self.paths.exe, &dir, &launch) {
             Ok(child) => {
                 // Kept in memory only: the status file holds it for a restarted agent, which
                 // stores it when it adopts the job; one commit less per job.
