@@ -56,7 +56,14 @@ cleanup() {
     set +e
     env_station "$STATION_BIN" agent stop >/dev/null 2>&1
     TS_SOCKET=$TSP_SOCKET tsp -K >/dev/null 2>&1
-    [[ -f $PUEUE_CONFIG ]] && pueue -c "$PUEUE_CONFIG" shutdown >/dev/null 2>&1
+    if [[ -f $PUEUE_CONFIG ]]; then
+        pueue -c "$PUEUE_CONFIG" shutdown >/dev/null 2>&1
+        # Its daemon still writes its state for a moment; let it finish before removing it.
+        for _ in {1..50}; do
+            pgrep -f "pueued -c $PUEUE_CONFIG" >/dev/null || break
+            sleep 0.1
+        done
+    fi
     [[ ${BENCH_KEEP:-0} == 1 ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM

@@ -5,7 +5,7 @@
 //! - [`dir`]: a job's files (status file, which is the shim's lock, and logs) and its launch;
 //!   `probe` after a restart.
 //! - [`status`]: the shim's status file, fixed-size and rewritten in place.
-//! - [`shim`]: `station job-shim jobs/<id> --run N`, the process that owns one job and outlives the
+//! - [`shim`]: `station job-shim`, the process that owns one job and outlives the
 //!   agent.
 //! - [`manager`]: the thread that schedules, starts, watches and cancels jobs; [`JobsHandle`]
 //!   is how sessions reach it.

@@ -110,8 +110,8 @@ fn settle_ended(
         }
         Probe::NeverStarted => {
             tracing::info!(job = id, "jobs: a start was interrupted; back in the queue");
-            // A late shim of the interrupted start cannot run it: it never got its launch
-            // (the agent died before writing it), and a later start is another run number.
+            // A shim of the interrupted start cannot run it twice: it never got its launch,
+            // or it holds the lock (and is adopted when it is found), or it finds the job ran.
             store.requeue(id)
         }
         Probe::Vanished(_) | Probe::Alive(_) => {
