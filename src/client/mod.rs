@@ -10,6 +10,7 @@ pub mod autostart;
 mod error;
 mod jobs;
 pub mod local;
+pub mod ssh;
 pub mod stdio_bridge;
 
 pub use error::ClientError;
