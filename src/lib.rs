@@ -10,7 +10,7 @@
 //! | [`tui`] | the console: app state, event loop, views, widgets, theme, keymap | client, config, proto, core |
 //! | [`agent`] | the daemon: socket server, lifecycle, telemetry, stdio bridge | config, proto, core |
 //! | [`client`] | a typed connection to an agent over any byte stream, with autostart | config, proto |
-//! | [`config`] | XDG paths, `config.toml`, located config problems | — |
+//! | [`config`] | XDG paths, `config.toml`, the fleet inventory `instances.toml`, located config problems | — |
 //! | [`logging`] | `tracing` to files under `$XDG_STATE_HOME/station/` | — |
 //! | [`proto`] | wire messages, telemetry types, framing | — |
 //! | [`core`] | pure domain logic: history rings, units | proto (types only) |

@@ -25,8 +25,8 @@ impl Sandbox {
         self.root.path().join("config/station")
     }
 
-    /// Installs test file `file` the way its folder (`config` or `themes`) says; returns
-    /// where it now lies.
+    /// Installs test file `file` the way its folder (`config`, `themes` or `instances`)
+    /// says; returns where it now lies.
     fn install(&self, kind: &str, file: &Path) -> PathBuf {
         let themes = self.config_dir().join("themes");
         fs::create_dir_all(&themes).expect("create themes folder");
@@ -44,6 +44,11 @@ impl Sandbox {
                 let installed = themes.join(format!("{name}.toml"));
                 fs::copy(file, &installed).expect("copy theme");
                 fs::write(&config, format!("theme = \"{name}\"\n")).expect("write config");
+                installed
+            }
+            "instances" => {
+                let installed = self.config_dir().join("instances.toml");
+                fs::copy(file, &installed).expect("copy instances");
                 installed
             }
             other => panic!("unknown test folder {other}"),
@@ -64,10 +69,10 @@ impl Sandbox {
     }
 }
 
-/// Every `*.toml` under `tests/FOLDER/{config,themes}/`, as (kind, path), sorted.
+/// Every `*.toml` under `tests/FOLDER/{config,themes,instances}/`, as (kind, path), sorted.
 fn cases(folder: &str) -> Vec<(&'static str, PathBuf)> {
     let mut cases = Vec::new();
-    for kind in ["config", "themes"] {
+    for kind in ["config", "themes", "instances"] {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests")
             .join(folder)
@@ -153,10 +158,15 @@ fn every_valid_config_passes() {
     let mut failures = Vec::new();
     for (kind, file) in &cases {
         let sandbox = Sandbox::new();
-        sandbox.install(kind, file);
+        let installed = sandbox.install(kind, file);
         let output = sandbox.station(&["config", "check"]);
         let stdout = text(&output.stdout);
-        if !output.status.success() || !output.stderr.is_empty() || !stdout.contains("ok: theme") {
+        let file_ok = format!("ok: {}", installed.display());
+        if !output.status.success()
+            || !output.stderr.is_empty()
+            || !stdout.contains("ok: theme")
+            || (*kind == "instances" && !stdout.contains(&file_ok))
+        {
             failures.push(format!(
                 "{}: exit {:?}\nstdout:\n{stdout}\nstderr:\n{}",
                 file.display(),
@@ -228,6 +238,7 @@ fn config_path_names_the_isolated_folders() {
     let root = sandbox.root.path();
     let expected = [
         ("config_file", root.join("config/station/config.toml")),
+        ("instances_file", root.join("config/station/instances.toml")),
         ("themes_dir", root.join("config/station/themes")),
         ("keymaps_dir", root.join("config/station/keymaps")),
         ("state_dir", root.join("state/station")),

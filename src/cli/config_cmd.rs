@@ -1,7 +1,8 @@
 //! `station config check|path`: find and validate the user's configuration files.
 //!
 //! `check` loads exactly what the console would (config.toml, then the theme and keymap it
-//! selects, with the defaults standing in for a broken config.toml), prints every problem on
+//! selects, with the defaults standing in for a broken config.toml, and the fleet inventory
+//! `instances.toml`), prints every problem on
 //! stderr and one `ok: …` line per clean file on stdout, and exits 2 on any error or warning.
 //! `check --builtin` does the same for the files embedded in the binary: the CI check that
 //! every bundled theme and keymap loads without a single warning.
@@ -16,7 +17,7 @@ use toml::de::DeTable;
 use super::ConfigCommand;
 use super::output::print_json;
 use crate::config::file::read_optional;
-use crate::config::{Config, ConfigProblem, Paths, Severity};
+use crate::config::{Config, ConfigProblem, Inventory, Paths, Severity};
 use crate::tui::{keymap, problems, theme};
 
 /// The exit code for a configuration with problems.
@@ -101,6 +102,20 @@ fn check(paths: &Paths) -> anyhow::Result<ExitCode> {
 
     let (_, keymap_problems) = keymap::load(paths, &config.keymap);
     outcome.add(format!("keymap `{}`", config.keymap), keymap_problems);
+
+    let instances_file = paths.instances_file();
+    match Inventory::load(&instances_file) {
+        Ok(inventory) if !instances_file.exists() => outcome.ok.push(format!(
+            "{} (absent: no instances)",
+            inventory.path.display()
+        )),
+        Ok(inventory) => outcome.ok.push(format!(
+            "{} ({} instances)",
+            inventory.path.display(),
+            inventory.instances.len()
+        )),
+        Err(problem) => outcome.problems.push(problem),
+    }
     outcome.finish()
 }
 
@@ -163,6 +178,7 @@ fn check_builtin() -> anyhow::Result<ExitCode> {
 #[derive(Debug, Serialize)]
 struct Locations {
     config_file: PathBuf,
+    instances_file: PathBuf,
     themes_dir: PathBuf,
     keymaps_dir: PathBuf,
     state_dir: PathBuf,
@@ -175,6 +191,7 @@ struct Locations {
 fn print_paths(paths: &Paths, json: bool) -> anyhow::Result<ExitCode> {
     let locations = Locations {
         config_file: paths.config_file(),
+        instances_file: paths.instances_file(),
         themes_dir: paths.themes_dir(),
         keymaps_dir: paths.keymaps_dir(),
         state_dir: paths.state_dir.clone(),
@@ -189,6 +206,7 @@ fn print_paths(paths: &Paths, json: bool) -> anyhow::Result<ExitCode> {
     }
     let rows = [
         ("config file", &locations.config_file),
+        ("instances", &locations.instances_file),
         ("themes", &locations.themes_dir),
         ("keymaps", &locations.keymaps_dir),
         ("state", &locations.state_dir),

@@ -2,12 +2,13 @@
 //!
 //! Exit codes: 0 success, 1 failure, 2 bad usage or a broken configuration file, 3 the agent
 //! is not running (`station agent status`), as `systemctl status` does. The job verbs
-//! ([`jobs`]) also exit 2 for input the agent refuses (an unknown job id), and `station wait`
-//! exits with the job's own code.
+//! ([`jobs`]) also exit 2 for input the agent refuses (an unknown job id), the fleet verbs
+//! ([`fleet`]) for a bad or unknown instance, and `station wait` exits with the job's own code.
 
 pub mod agent_ctl;
 pub mod completions;
 pub mod config_cmd;
+pub mod fleet;
 pub mod jobs;
 pub mod output;
 pub mod status;
@@ -56,6 +57,9 @@ pub enum Command {
     Status(StatusArgs),
     #[command(flatten)]
     Job(jobs::JobVerb),
+    /// List, add, remove or import the instances Station reaches over SSH (instances.toml).
+    #[command(subcommand)]
+    Fleet(fleet::FleetCommand),
     /// Check or locate the configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -122,8 +126,9 @@ pub struct StatusArgs {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum ConfigCommand {
-    /// Load config.toml, the selected theme and keymap, and report every problem (exit code 2
-    /// when there is any error or warning).
+    /// Load config.toml, the selected theme and keymap and the fleet inventory
+    /// (instances.toml), and report every problem (exit code 2 when there is any error or
+    /// warning).
     Check {
         /// Check the themes and keymaps built into Station instead of the user's files; any
         /// warning fails (the CI check of bundled files).
@@ -145,6 +150,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Agent(args)) => agent_ctl::run(args),
         Some(Command::Status(args)) => status::run(&args),
         Some(Command::Job(command)) => return jobs::run(&command),
+        Some(Command::Fleet(command)) => return fleet::run(&command),
         Some(Command::Config(command)) => config_cmd::run(&command),
         Some(Command::Completions { shell }) => completions::run(shell),
         Some(Command::JobShim) => return crate::agent::jobs::shim::run(),

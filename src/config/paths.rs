@@ -2,7 +2,7 @@
 //!
 //! | what | where |
 //! | --- | --- |
-//! | config, themes, keymaps | `$XDG_CONFIG_HOME/station/` (default `~/.config/station/`) |
+//! | config, fleet inventory, themes, keymaps | `$XDG_CONFIG_HOME/station/` (default `~/.config/station/`) |
 //! | logs | `$XDG_STATE_HOME/station/` (default `~/.local/state/station/`) |
 //! | agent socket and pidfile | `$XDG_RUNTIME_DIR/station/`, or `/tmp/station-<uid>/` without it |
 //!
@@ -79,6 +79,11 @@ impl Paths {
 
     pub fn config_file(&self) -> PathBuf {
         self.config_dir.join("config.toml")
+    }
+
+    /// The fleet inventory (`config::instances`).
+    pub fn instances_file(&self) -> PathBuf {
+        self.config_dir.join("instances.toml")
     }
 
     pub fn themes_dir(&self) -> PathBuf {
@@ -159,6 +164,10 @@ mod tests {
         assert_eq!(
             paths.config_file(),
             PathBuf::from("/cfg/station/config.toml")
+        );
+        assert_eq!(
+            paths.instances_file(),
+            PathBuf::from("/cfg/station/instances.toml")
         );
         assert_eq!(paths.agent_log(), PathBuf::from("/state/station/agent.log"));
         assert_eq!(
