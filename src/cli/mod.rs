@@ -11,7 +11,9 @@ pub mod config_cmd;
 pub mod fleet;
 pub mod jobs;
 pub mod output;
+pub mod ssh_prompt;
 pub mod status;
+pub mod target;
 
 use std::process::ExitCode;
 
@@ -113,6 +115,10 @@ pub enum AgentAction {
 
 #[derive(Debug, Clone, Args)]
 pub struct StatusArgs {
+    /// Ask the agent on HOST, over SSH, instead of this machine's; HOST is `[user@]host` as
+    /// `ssh` takes it (a `Host` alias from ~/.ssh/config, or a host name).
+    #[arg(long, value_name = "HOST")]
+    pub on: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
