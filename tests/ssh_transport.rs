@@ -83,6 +83,7 @@ fn options(world: &SshWorld, prompt: Arc<dyn Prompt>) -> SshOptions {
         agent_socket: None,
         remote_command: world.remote_command(),
         prompt,
+        overrides: Default::default(),
     }
 }
 

@@ -115,10 +115,8 @@ pub enum AgentAction {
 
 #[derive(Debug, Clone, Args)]
 pub struct StatusArgs {
-    /// Ask the agent on HOST, over SSH, instead of this machine's; HOST is `[user@]host` as
-    /// `ssh` takes it (a `Host` alias from ~/.ssh/config, or a host name).
-    #[arg(long, value_name = "HOST")]
-    pub on: Option<String>,
+    #[command(flatten)]
+    pub target: target::OnArg,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -22,7 +22,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
         kernel_threads: args.kernel_threads,
     };
     let report = block_on(async {
-        let mut client = target::connect(args.on.as_deref(), "cli").await?;
+        let mut client = target::connect(args.target.on.as_deref(), "cli").await?;
         match client
             .request(ClientMsg::Status { processes: query })
             .await?

@@ -56,6 +56,17 @@ pub struct SshOptions {
     pub remote_command: String,
     /// Who answers questions about unknown host keys and passphrases.
     pub prompt: Arc<dyn Prompt>,
+    /// Settings that win over `~/.ssh/config` for the destination (an inventory entry's).
+    pub overrides: HostOverrides,
+}
+
+/// What an inventory entry says about its host, over `~/.ssh/config`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostOverrides {
+    pub user: Option<String>,
+    pub port: Option<u16>,
+    /// Tried before the config's identity files.
+    pub identity: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for SshOptions {
@@ -67,6 +78,7 @@ impl std::fmt::Debug for SshOptions {
             .field("agent_socket", &self.agent_socket)
             .field("remote_command", &self.remote_command)
             .field("interactive", &self.prompt.interactive())
+            .field("overrides", &self.overrides)
             .finish()
     }
 }
@@ -99,6 +111,7 @@ impl SshOptions {
             agent_socket,
             remote_command,
             prompt,
+            overrides: HostOverrides::default(),
         })
     }
 }

@@ -79,8 +79,15 @@ impl SshSession {
         };
         let config = SshConfig::load(&options.config_file, &options.home, &RealFiles)?;
         let mut target = config.resolve(alias, &options.local_user, &options.home)?;
-        if let Some(user) = user {
-            target.user = Some(user.to_owned());
+        let overrides = &options.overrides;
+        if let Some(user) = user.map(str::to_owned).or_else(|| overrides.user.clone()) {
+            target.user = Some(user);
+        }
+        if let Some(port) = overrides.port {
+            target.port = port;
+        }
+        if let Some(identity) = &overrides.identity {
+            target.identity_files.insert(0, identity.clone());
         }
         let mut hops = Vec::new();
         for jump in &target.proxy_jump {
