@@ -37,6 +37,7 @@ use ratatui::layout::Rect;
 
 use crate::cli::ConsoleArgs;
 use crate::client::autostart::Autostart;
+use crate::client::target::{ConnectOptions, Target};
 use crate::config::{Config, Paths};
 use app::{AgentMsg, App, Msg};
 
@@ -83,8 +84,9 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the console's runtime")?;
+    let options = ConnectOptions::new(paths.clone(), autostart, "console");
     runtime.block_on(async {
-        let (client, connected) = agent_link::subscribe(&app.query, &paths, &autostart)
+        let (client, connected) = agent_link::subscribe(&Target::Local, &app.query, &options)
             .await
             .context("cannot reach the agent")?;
         tracing::info!(agent_pid = client.ready().agent_pid, "console connected");
@@ -93,7 +95,7 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
             Instant::now(),
         );
         let link =
-            agent_link::AgentLink::spawn(client, app.query.clone(), paths.clone(), autostart);
+            agent_link::AgentLink::spawn(client, app.query.clone(), Target::Local, options.clone());
         // The first sample may have changed the layout, and with it the rows to ask for.
         for effect in app.take_effects() {
             match effect {
