@@ -1,4 +1,5 @@
-//! The console: a full-screen dashboard of one instance.
+//! The console: a full-screen dashboard of one instance at a time, and the fleet view of
+//! them all.
 //!
 //! Data flows one way: terminal events go through the [`keymap`] into [`action::Action`]s,
 //! agent messages arrive from the [`agent_link`] task, and both reach [`app::App::update`],
@@ -13,6 +14,7 @@
 //! | [`layout`] | panel geometry for any terminal size |
 //! | [`views`], [`widgets`] | drawing |
 //! | [`event_loop`], [`terminal`], [`agent_link`] | I/O: terminal, frames, the agent |
+//! | [`fleet_link`] | I/O: one connection task per fleet row |
 //! | [`theme`], [`problems`] | styles, and reporting broken user files |
 
 pub mod action;
@@ -21,6 +23,7 @@ pub mod app;
 pub mod event_loop;
 #[cfg(test)]
 pub mod fixtures;
+pub mod fleet_link;
 pub mod keymap;
 pub mod layout;
 pub mod problems;
@@ -38,7 +41,7 @@ use ratatui::layout::Rect;
 use crate::cli::ConsoleArgs;
 use crate::client::autostart::Autostart;
 use crate::client::target::{ConnectOptions, Target};
-use crate::config::{Config, Paths};
+use crate::config::{Config, Inventory, Paths};
 use app::{AgentMsg, App, Msg};
 
 /// Runs the console until the user quits.
@@ -61,6 +64,14 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
     let (keymap, keymap_problems) = keymap::load(&paths, &config.keymap);
     problems.extend(theme_problems);
     problems.extend(keymap_problems);
+    // A broken inventory is reported like any other file; the fleet is then this machine.
+    let inventory = Inventory::load(&paths.instances_file()).unwrap_or_else(|problem| {
+        problems.push(problem);
+        Inventory {
+            path: paths.instances_file(),
+            instances: Vec::new(),
+        }
+    });
     if !problems::confirm_problems(&problems)? {
         return Ok(ExitCode::from(2));
     }
@@ -96,18 +107,17 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
         );
         let link =
             agent_link::AgentLink::spawn(client, app.query.clone(), Target::Local, options.clone());
-        // The first sample may have changed the layout, and with it the rows to ask for.
-        for effect in app.take_effects() {
-            match effect {
-                app::Effect::Query(query) => link.set_query(query),
-                app::Effect::Job(request) => link.job(request),
-                app::Effect::LoadTheme(_) | app::Effect::Repaint | app::Effect::Suspend => {}
-            }
-        }
+        // With instances configured, the fleet is the first screen.
+        app.set_fleet(&inventory.instances);
         let mut guard =
             terminal::TerminalGuard::enter().context("cannot take over the terminal")?;
+        // The loop carries out what the first updates asked for (a query for the rows the
+        // layout has room for, the fleet's row tasks).
         let ctx = event_loop::LoopContext {
             link,
+            options,
+            fleet: None,
+            timing: fleet_link::RowTiming::default(),
             paths,
             no_color,
         };
