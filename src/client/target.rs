@@ -171,9 +171,8 @@ pub async fn connect(target: &Target, options: &ConnectOptions) -> Result<Client
                 .map_err(LinkProblem::from),
             // The SSH transport's arm: `ssh::connect(instance, …)` with its errors classified
             // into a `LinkProblem`.
-            Target::Instance(instance) => Err(LinkProblem::Other(format!(
-                "cannot reach {} ({}): this build has no SSH transport",
-                instance.name,
+            Target::Instance(_) => Err(LinkProblem::Other(format!(
+                "this build has no SSH transport to reach {}",
                 target.describe()
             ))),
         }
