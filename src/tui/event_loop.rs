@@ -88,7 +88,13 @@ pub async fn run(app: &mut App, terminal: &mut Tui, mut ctx: LoopContext) -> any
                 }
             }
             msg = fleet_link::next(&mut ctx.fleet) => {
-                let Some(msg) = msg else { return Ok(()) };
+                let Some(msg) = msg else {
+                    // Row tasks end only with the loop; should every one have failed, the
+                    // console goes on without fleet news rather than quit.
+                    tracing::warn!("every fleet row task has ended");
+                    ctx.fleet = None;
+                    continue;
+                };
                 dirty |= app.update(Msg::Fleet(msg), Instant::now().into_std());
                 while let Some(msg) = ctx.fleet.as_mut().and_then(|f| f.messages.try_recv().ok()) {
                     dirty |= app.update(Msg::Fleet(msg), Instant::now().into_std());

@@ -267,3 +267,18 @@ fn the_fleet_key_works_from_the_jobs_pane_and_esc_goes_to_the_dashboard() {
     h.key(KeyCode::Esc);
     assert_eq!(h.app.view, View::Dashboard);
 }
+
+#[test]
+fn a_smaller_terminal_keeps_the_selected_instance_in_view() {
+    let mut h = Harness::new();
+    h.press('G');
+    assert_eq!(h.app.fleet.list.offset, 0);
+    h.send(Msg::Resize {
+        width: 80,
+        height: 6,
+    });
+    let list = h.app.fleet.list;
+    assert_eq!(FleetLayout::compute(h.app.area).table_rows(), 2);
+    assert_eq!((list.selected, list.offset), (4, 3));
+    assert_eq!(h.selected(), "gpu4");
+}
