@@ -11,6 +11,8 @@ set -euo pipefail
 NEEDED=(
     "tmux:tmux"
     "less:less"
+    "openssh-server:sshd"
+    "openssh-client:ssh-keygen"
 )
 
 have() {

@@ -11,7 +11,9 @@ pub mod config_cmd;
 pub mod fleet;
 pub mod jobs;
 pub mod output;
+pub mod ssh_prompt;
 pub mod status;
+pub mod target;
 
 use std::process::ExitCode;
 
@@ -113,6 +115,8 @@ pub enum AgentAction {
 
 #[derive(Debug, Clone, Args)]
 pub struct StatusArgs {
+    #[command(flatten)]
+    pub target: target::OnArg,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

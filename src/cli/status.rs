@@ -1,13 +1,12 @@
-//! `station status`: the instance summary and one telemetry sample, for people or scripts.
+//! `station status [--on HOST]`: the instance summary and one telemetry sample, for people or
+//! scripts, from this machine's agent or another host's over SSH.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use super::output::print_json;
-use super::{StatusArgs, block_on};
-use crate::client::autostart::Autostart;
-use crate::client::{ClientError, local};
-use crate::config::Paths;
+use super::{StatusArgs, block_on, target};
+use crate::client::ClientError;
 use crate::core::units::{self, NOT_AVAILABLE};
 use crate::proto::telemetry::{GpuSample, GpuSource, ProcessQuery, ProcessSort, Sample};
 use crate::proto::{ClientMsg, Response, StatusReport};
@@ -16,7 +15,6 @@ use crate::proto::{ClientMsg, Response, StatusReport};
 const COMMAND_WIDTH: usize = 60;
 
 pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
-    let paths = Paths::from_env();
     let query = ProcessQuery {
         sort: ProcessSort::Cpu,
         limit: args.processes,
@@ -24,18 +22,15 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<ExitCode> {
         kernel_threads: args.kernel_threads,
     };
     let report = block_on(async {
-        let mut client = local::connect(&paths, "cli", &Autostart::enabled()).await?;
-        if let Some(warning) = client.version_warning() {
-            eprintln!("station: warning: {warning}");
-        }
+        let mut client = target::connect(args.target.on.as_deref(), "cli").await?;
         match client
             .request(ClientMsg::Status { processes: query })
             .await?
         {
             Response::Status(report) => Ok(*report),
-            other => Err(ClientError::Protocol(format!(
+            other => Err(anyhow::Error::from(ClientError::Protocol(format!(
                 "expected status, got {other:?}"
-            ))),
+            )))),
         }
     })??;
     if args.json {

@@ -1,8 +1,8 @@
 //! A typed connection to an agent, over any byte stream.
 //!
 //! [`Client`] speaks the protocol over anything that reads and writes bytes: the local Unix
-//! socket ([`local::connect`], which starts the agent when needed) or, later, an SSH channel
-//! to a remote `station agent --stdio`. It performs the `hello` handshake, numbers requests,
+//! socket ([`local::connect`], which starts the agent when needed) or an SSH channel to a
+//! remote `station agent --stdio` ([`ssh::connect_agent`]). It performs the `hello` handshake, numbers requests,
 //! and hands back responses and pushed events. The job runner's requests are typed methods
 //! too (`submit_job`, `list_jobs`, … in `jobs.rs`). [`target`] is where a connection goes
 //! (this machine, a socket, an inventory instance) and how its failures are classified.
@@ -61,6 +61,16 @@ impl Client {
         stream: impl Transport,
         client_name: &str,
     ) -> Result<Client, ClientError> {
+        Client::handshake_within(stream, client_name, HANDSHAKE_TIMEOUT).await
+    }
+
+    /// [`Client::handshake`], waiting up to `limit` for the agent's answer (a remote bridge
+    /// may have to start its agent first).
+    pub async fn handshake_within(
+        stream: impl Transport,
+        client_name: &str,
+        limit: Duration,
+    ) -> Result<Client, ClientError> {
         let mut framed = Framed::new(Box::new(stream) as Box<dyn Transport>, FrameCodec::new());
         let hello = ClientFrame {
             id: 0,
@@ -80,7 +90,7 @@ impl Client {
                 _ => Err(error.into()),
             };
         }
-        let reply = tokio::time::timeout(HANDSHAKE_TIMEOUT, read_msg(&mut framed))
+        let reply = tokio::time::timeout(limit, read_msg(&mut framed))
             .await
             .map_err(|_| ClientError::Timeout {
                 what: "the agent's reply to hello",

@@ -6,10 +6,13 @@ use clap::Args;
 
 use super::{connect, write_json, write_stdout};
 use crate::cli::block_on;
+use crate::cli::target::OnArg;
 use crate::proto::jobs::{CancelAction, CancelOutcome, JobId};
 
 #[derive(Debug, Clone, Args)]
 pub struct CancelArgs {
+    #[command(flatten)]
+    pub target: OnArg,
     /// The jobs to cancel. Unknown ids fail the whole request (exit 2) and nothing is
     /// cancelled.
     #[arg(value_name = "ID", required = true, num_args = 1..)]
@@ -27,10 +30,12 @@ pub struct CancelArgs {
 
 pub fn run(args: &CancelArgs) -> anyhow::Result<ExitCode> {
     let outcomes = block_on(async {
-        let mut client = connect().await?;
-        client
-            .cancel_jobs(args.ids.clone(), args.force, args.grace)
-            .await
+        let mut client = connect(&args.target).await?;
+        anyhow::Ok(
+            client
+                .cancel_jobs(args.ids.clone(), args.force, args.grace)
+                .await?,
+        )
     })??;
     if args.json {
         write_json(&outcomes)?;

@@ -9,6 +9,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use super::format::{self, exit_cell, gpus_cell, reason_cell, runtime_cell, truncate};
 use super::{connect, write_json, write_stdout};
 use crate::cli::block_on;
+use crate::cli::target::OnArg;
 use crate::proto::jobs::{JobFilter, JobList, JobState};
 
 /// Width the table fits when stdout is not a terminal.
@@ -18,6 +19,8 @@ const MIN_NAME_WIDTH: usize = 12;
 
 #[derive(Debug, Clone, Args)]
 pub struct JobsArgs {
+    #[command(flatten)]
+    pub target: OnArg,
     /// Include finished jobs (succeeded, failed, cancelled).
     #[arg(long)]
     pub all: bool,
@@ -49,8 +52,8 @@ impl JobsArgs {
 pub fn run(args: &JobsArgs) -> anyhow::Result<ExitCode> {
     let filter = args.filter();
     let list = block_on(async {
-        let mut client = connect().await?;
-        client.list_jobs(filter).await
+        let mut client = connect(&args.target).await?;
+        anyhow::Ok(client.list_jobs(filter).await?)
     })??;
     if args.json {
         write_json(&list)?;

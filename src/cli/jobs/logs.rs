@@ -9,12 +9,15 @@ use clap::Args;
 
 use super::connect;
 use crate::cli::block_on;
+use crate::cli::target::OnArg;
 use crate::client::Client;
 use crate::proto::jobs::{JobId, LogChunk, LogStart, LogStream};
 use crate::proto::{Event, ServerMsg};
 
 #[derive(Debug, Clone, Args)]
 pub struct LogsArgs {
+    #[command(flatten)]
+    pub target: OnArg,
     /// The job's id.
     #[arg(value_name = "ID")]
     pub id: JobId,
@@ -50,7 +53,7 @@ enum Sink {
 
 pub fn run(args: &LogsArgs) -> anyhow::Result<ExitCode> {
     block_on(async {
-        let mut client = connect().await?;
+        let mut client = connect(&args.target).await?;
         let mut out = io::stdout().lock();
         if args.follow {
             follow(&mut client, args, &mut out).await

@@ -26,9 +26,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::client::autostart::Autostart;
-use crate::client::{Client, ClientError, local};
-use crate::config::Paths;
+use crate::client::{Client, ClientError};
 use crate::proto::ErrorCode;
 
 /// The exit code for bad input, as clap uses for usage errors.
@@ -191,14 +189,9 @@ pub fn describe(error: &anyhow::Error) -> String {
     line
 }
 
-/// Connects to the local agent (starting it when none runs) and warns on stderr when it runs
-/// another Station version.
-pub async fn connect() -> Result<Client, ClientError> {
-    let client = local::connect(&Paths::from_env(), "cli", &Autostart::enabled()).await?;
-    if let Some(warning) = client.version_warning() {
-        eprintln!("station: warning: {warning}");
-    }
-    Ok(client)
+/// Connects to the agent `--on` names (this machine's by default, started when none runs).
+pub async fn connect(target: &crate::cli::target::OnArg) -> anyhow::Result<Client> {
+    crate::cli::target::connect(target.on.as_deref(), "cli").await
 }
 
 /// Writes `text` to stdout; a closed stdout (`station jobs | head -1`) is not an error.

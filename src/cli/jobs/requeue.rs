@@ -6,10 +6,13 @@ use clap::Args;
 
 use super::{connect, write_json, write_stdout};
 use crate::cli::block_on;
+use crate::cli::target::OnArg;
 use crate::proto::jobs::JobId;
 
 #[derive(Debug, Clone, Args)]
 pub struct RequeueArgs {
+    #[command(flatten)]
+    pub target: OnArg,
     /// The finished job to run again.
     #[arg(value_name = "ID")]
     pub id: JobId,
@@ -20,8 +23,8 @@ pub struct RequeueArgs {
 
 pub fn run(args: &RequeueArgs) -> anyhow::Result<ExitCode> {
     let job = block_on(async {
-        let mut client = connect().await?;
-        client.requeue_job(args.id).await
+        let mut client = connect(&args.target).await?;
+        anyhow::Ok(client.requeue_job(args.id).await?)
     })??;
     if args.json {
         write_json(&job)?;

@@ -9,11 +9,14 @@ use super::format::{
 };
 use super::{connect, write_json, write_stdout};
 use crate::cli::block_on;
+use crate::cli::target::OnArg;
 use crate::core::units;
 use crate::proto::jobs::{JobDetail, JobId};
 
 #[derive(Debug, Clone, Args)]
 pub struct ShowArgs {
+    #[command(flatten)]
+    pub target: OnArg,
     /// The job's id (`station jobs --all` lists them).
     #[arg(value_name = "ID")]
     pub id: JobId,
@@ -24,8 +27,8 @@ pub struct ShowArgs {
 
 pub fn run(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let detail = block_on(async {
-        let mut client = connect().await?;
-        client.show_job(args.id).await
+        let mut client = connect(&args.target).await?;
+        anyhow::Ok(client.show_job(args.id).await?)
     })??;
     if args.json {
         write_json(&detail)?;

@@ -8,10 +8,13 @@ use clap::Args;
 use super::submit_spec::{Submitter, build_spec};
 use super::{connect, wait, write_json, write_stdout};
 use crate::cli::block_on;
+use crate::cli::target::OnArg;
 use crate::proto::jobs::JobId;
 
 #[derive(Debug, Clone, Args)]
 pub struct SubmitArgs {
+    #[command(flatten)]
+    pub target: OnArg,
     /// A label shown beside the id (`station jobs`, the console).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
@@ -71,7 +74,7 @@ pub fn run(args: &SubmitArgs) -> anyhow::Result<ExitCode> {
         eprintln!("station submit: warning: {warning}");
     }
     let (job, code) = block_on(async {
-        let mut client = connect().await?;
+        let mut client = connect(&args.target).await?;
         let job = client.submit_job(built.spec).await?;
         if !args.wait {
             return anyhow::Ok((job, ExitCode::SUCCESS));

@@ -55,9 +55,18 @@ pub fn build_spec(args: &SubmitArgs, submitter: &Submitter) -> Result<BuiltSpec,
         (Some(count), None) => GpuRequest::Count(*count),
         (None, None) => GpuRequest::Count(0),
     };
-    let cwd = working_folder(args.cwd.as_deref(), &submitter.current_dir)?;
+    let remote = args.target.on.is_some();
+    let cwd = if remote {
+        remote_folder(args.cwd.as_deref())?
+    } else {
+        working_folder(args.cwd.as_deref(), &submitter.current_dir)?
+    };
     let mut warnings = Vec::new();
-    let mut env = if args.clean_env {
+    // This machine's environment means nothing on another one: a job sent with --on starts
+    // from a clean environment there (the agent fills in HOME, USER, PATH, …).
+    let mut env = if remote {
+        BTreeMap::new()
+    } else if args.clean_env {
         clean_environment(&submitter.environment)
     } else {
         inherited_environment(&submitter.environment, &mut warnings)
@@ -80,7 +89,7 @@ pub fn build_spec(args: &SubmitArgs, submitter: &Submitter) -> Result<BuiltSpec,
         cwd,
         env,
         env_set,
-        clean_env: args.clean_env,
+        clean_env: args.clean_env || remote,
         cpus: args.cpus,
         gpus,
         priority: args.priority,
@@ -88,6 +97,24 @@ pub fn build_spec(args: &SubmitArgs, submitter: &Submitter) -> Result<BuiltSpec,
     };
     validate(&spec).map_err(|e| BadInput(e.0))?;
     Ok(BuiltSpec { spec, warnings })
+}
+
+/// The folder of a job sent to another instance: `--cwd` as a path there (absolute, or under
+/// `~`), else `~` (the home of the user the agent runs as). The agent checks that it exists.
+fn remote_folder(requested: Option<&Path>) -> Result<String, BadInput> {
+    let Some(dir) = requested else {
+        return Ok("~".to_owned());
+    };
+    let text = dir
+        .to_str()
+        .ok_or_else(|| BadInput(format!("--cwd {}: not valid UTF-8", dir.display())))?;
+    if text.starts_with('/') || text == "~" || text.starts_with("~/") {
+        Ok(text.to_owned())
+    } else {
+        Err(BadInput(format!(
+            "--cwd {text}: with --on, give a folder on that instance: absolute, or under ~"
+        )))
+    }
 }
 
 /// The absolute folder the job runs in: `--cwd` (relative to the current folder) or the

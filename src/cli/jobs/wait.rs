@@ -13,12 +13,15 @@ use clap::Args;
 
 use super::{connect, write_json};
 use crate::cli::block_on;
+use crate::cli::target::OnArg;
 use crate::client::Client;
 use crate::proto::jobs::{JobId, JobState, JobView};
 use crate::proto::{Event, ServerMsg};
 
 #[derive(Debug, Clone, Args)]
 pub struct WaitArgs {
+    #[command(flatten)]
+    pub target: OnArg,
     /// The jobs to wait for; the exit code comes from the first of them, in this order, that
     /// did not succeed.
     #[arg(value_name = "ID", required = true, num_args = 1..)]
@@ -29,7 +32,7 @@ pub struct WaitArgs {
 }
 
 pub fn run(args: &WaitArgs) -> anyhow::Result<ExitCode> {
-    let finals = block_on(wait_for(&args.ids))??;
+    let finals = block_on(wait_for(&args.target, &args.ids))??;
     if args.json {
         write_json(&finals)?;
     }
@@ -112,8 +115,8 @@ fn all_ended(latest: &BTreeMap<JobId, JobView>) -> bool {
     latest.values().all(|job| job.state.is_terminal())
 }
 
-async fn wait_for(ids: &[JobId]) -> anyhow::Result<Vec<JobView>> {
-    let mut client = connect().await?;
+async fn wait_for(target: &OnArg, ids: &[JobId]) -> anyhow::Result<Vec<JobView>> {
+    let mut client = connect(target).await?;
     wait_on(&mut client, ids).await
 }
 

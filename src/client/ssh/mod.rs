@@ -1,6 +1,159 @@
-//! The SSH transport (issue 4, being built): how Station reaches an agent on another machine.
+//! The SSH transport: how Station reaches an agent on another machine.
 //!
-//! - [`config`]: `~/.ssh/config` resolved per host as OpenSSH does (the first piece; the
-//!   connection, host-key checking and authentication follow).
+//! [`connect_agent`] connects to a host named as in `~/.ssh/config`, runs the remote command
+//! (`station agent --stdio`) and says hello over it, returning the same [`Client`] as a local
+//! connection. The parts, one per file:
+//!
+//! - [`config`]: `~/.ssh/config` resolved per host as OpenSSH does;
+//! - [`session`]: TCP (or `ProxyJump` hops through `direct-tcpip` channels), the handshake
+//!   and authentication, every step with a limit ([`patience`]);
+//! - [`handler`] and [`known_hosts`]: the host-key check against the user's known_hosts
+//!   files; unknown keys are put to a person through the [`Prompt`], changed keys refused;
+//! - [`auth`]: ssh-agent, then identity files, passphrases through the [`Prompt`];
+//! - [`remote_agent`]: the remote command's stdin/stdout as a byte stream that keeps its exit
+//!   status, so "station is not installed there" (exit 127) is an error, not a silent close;
+//! - [`error`]: [`SshError`], one variant per cause, each naming the host.
 
+pub mod auth;
 pub mod config;
+pub mod error;
+pub mod handler;
+pub mod known_hosts;
+pub mod patience;
+pub mod prompt;
+pub mod remote_agent;
+pub mod session;
+
+pub use error::{Endpoint, KeyFingerprint, RemoteEnd, SshError};
+pub use prompt::{NoPrompt, Prompt, PromptFuture, UnknownHostKey};
+pub use remote_agent::RemoteAgentStream;
+pub use session::SshSession;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{Client, ClientError};
+
+/// The command run on the remote host when nothing else is configured.
+pub const DEFAULT_REMOTE_COMMAND: &str = "station agent --stdio";
+
+/// Environment variable that replaces [`DEFAULT_REMOTE_COMMAND`] (for a `station` that is not
+/// on the remote's non-interactive PATH, e.g. `~/.local/bin/station agent --stdio`).
+pub const REMOTE_COMMAND_ENV: &str = "STATION_REMOTE_COMMAND";
+
+/// Everything a connection needs from this machine.
+#[derive(Clone)]
+pub struct SshOptions {
+    /// The home folder: `~` in the config, `~/.ssh/known_hosts`, the default keys.
+    pub home: PathBuf,
+    /// The SSH config file (`~/.ssh/config`).
+    pub config_file: PathBuf,
+    /// The local user name: the remote user when the config names none.
+    pub local_user: String,
+    /// ssh-agent's socket (`SSH_AUTH_SOCK`); `None`: no agent.
+    pub agent_socket: Option<PathBuf>,
+    /// What to run on the remote host; it must speak the protocol on stdin/stdout.
+    pub remote_command: String,
+    /// Who answers questions about unknown host keys and passphrases.
+    pub prompt: Arc<dyn Prompt>,
+    /// Settings that win over `~/.ssh/config` for the destination (an inventory entry's).
+    pub overrides: HostOverrides,
+}
+
+/// What an inventory entry says about its host, over `~/.ssh/config`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostOverrides {
+    pub user: Option<String>,
+    pub port: Option<u16>,
+    /// Tried before the config's identity files.
+    pub identity: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SshOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SshOptions")
+            .field("home", &self.home)
+            .field("config_file", &self.config_file)
+            .field("local_user", &self.local_user)
+            .field("agent_socket", &self.agent_socket)
+            .field("remote_command", &self.remote_command)
+            .field("interactive", &self.prompt.interactive())
+            .field("overrides", &self.overrides)
+            .finish()
+    }
+}
+
+impl SshOptions {
+    /// From the environment: `HOME`, the user running this program, `SSH_AUTH_SOCK` and
+    /// `STATION_REMOTE_COMMAND`.
+    pub fn from_env(prompt: Arc<dyn Prompt>) -> Result<SshOptions, SshError> {
+        let home = std::env::var_os("HOME")
+            .filter(|home| !home.is_empty())
+            .map(PathBuf::from)
+            .ok_or_else(|| SshError::Local("HOME is not set: cannot find ~/.ssh".to_owned()))?;
+        let local_user = nix::unistd::User::from_uid(nix::unistd::getuid())
+            .ok()
+            .flatten()
+            .map(|user| user.name)
+            .or_else(|| std::env::var("USER").ok())
+            .ok_or_else(|| SshError::Local("cannot tell which user runs station".to_owned()))?;
+        let agent_socket = std::env::var_os("SSH_AUTH_SOCK")
+            .filter(|socket| !socket.is_empty())
+            .map(PathBuf::from);
+        let remote_command = std::env::var(REMOTE_COMMAND_ENV)
+            .ok()
+            .filter(|command| !command.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_REMOTE_COMMAND.to_owned());
+        Ok(SshOptions {
+            config_file: home.join(".ssh").join("config"),
+            home,
+            local_user,
+            agent_socket,
+            remote_command,
+            prompt,
+            overrides: HostOverrides::default(),
+        })
+    }
+}
+
+/// Connects to `destination` (`[user@]host`, as `ssh` takes it) over SSH, starts the remote
+/// agent bridge and completes the protocol handshake.
+pub async fn connect_agent(
+    destination: &str,
+    options: &SshOptions,
+    client_name: &str,
+) -> Result<Client, SshError> {
+    let session = Arc::new(SshSession::connect(destination, options).await?);
+    let host = session.endpoint().clone();
+    let command = options.remote_command.clone();
+    let stream = RemoteAgentStream::start(Arc::clone(&session), &command).await?;
+    let exit = stream.exit();
+    let error =
+        match Client::handshake_within(stream, client_name, patience::REMOTE_HELLO_TIMEOUT).await {
+            Ok(client) => return Ok(client),
+            Err(error) => error,
+        };
+    // A remote command that ended says best why there was no hello. (`session` is still held,
+    // so the connection is open while its exit status arrives.)
+    if !matches!(error, ClientError::Timeout { .. })
+        && let Some(Err(ended)) = exit.wait(patience::EXIT_STATUS_WAIT).await
+    {
+        return Err(ended);
+    }
+    drop(session);
+    Err(match error {
+        ClientError::VersionMismatch(reason) | ClientError::Refused(reason) => {
+            SshError::AgentRefused { host, reason }
+        }
+        ClientError::Timeout { .. } => SshError::Timeout {
+            host,
+            what: "the agent's answer to hello",
+            after: patience::REMOTE_HELLO_TIMEOUT,
+        },
+        other => SshError::NotAnAgent {
+            host,
+            command,
+            reason: other.to_string(),
+        },
+    })
+}

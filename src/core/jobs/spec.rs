@@ -66,9 +66,10 @@ pub fn validate(spec: &JobSpec) -> Result<(), SpecError> {
             return refuse("--gpu-ids names a GPU twice");
         }
     }
-    if !spec.cwd.starts_with('/') {
+    let under_home = spec.cwd == "~" || spec.cwd.starts_with("~/");
+    if !spec.cwd.starts_with('/') && !under_home {
         return refuse(format!(
-            "the working folder {:?} is not an absolute path",
+            "the working folder {:?} is not an absolute path (or under ~)",
             spec.cwd
         ));
     }

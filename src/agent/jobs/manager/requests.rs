@@ -55,6 +55,7 @@ impl Manager {
 
     fn submit(&mut self, spec: JobSpec) -> Result<JobView, JobsError> {
         spec::validate(&spec).map_err(|e| JobsError::invalid(e.0))?;
+        let spec = on_this_machine(spec);
         check_folder(Path::new(&spec.cwd))?;
         if self.gpus.known {
             scheduler::check_fits(&self.scheduler_capacity(), spec.cpus, &spec.gpus)
@@ -263,6 +264,32 @@ impl Manager {
             state,
         })
     }
+}
+
+/// Variables a clean-environment job gets from the agent when the submitter sent none (a job
+/// sent from another machine with `--on` carries only its `--env`).
+const CLEAN_ENV_FROM_AGENT: [&str; 6] = ["HOME", "USER", "LOGNAME", "SHELL", "LANG", "PATH"];
+
+/// Resolves what only this machine knows: `~` in the working folder (the agent user's home),
+/// and the basic variables of a clean environment.
+fn on_this_machine(mut spec: JobSpec) -> JobSpec {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/".to_owned());
+    if spec.cwd == "~" {
+        spec.cwd = home;
+    } else if let Some(rest) = spec.cwd.strip_prefix("~/") {
+        spec.cwd = Path::new(&home).join(rest).display().to_string();
+    }
+    if spec.clean_env {
+        for name in CLEAN_ENV_FROM_AGENT {
+            if let (false, Ok(value)) = (spec.env.contains_key(name), std::env::var(name)) {
+                spec.env.insert(name.to_owned(), value);
+            }
+        }
+        spec.env
+            .entry("PATH".to_owned())
+            .or_insert_with(|| "/usr/local/bin:/usr/bin:/bin".to_owned());
+    }
+    spec
 }
 
 /// The working folder must exist and be a folder.
