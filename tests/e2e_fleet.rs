@@ -2,7 +2,8 @@
 //! server). The inventory names two "instances" on this machine through the test/dev-only
 //! `host = "unix:PATH"` socket targets: `alpha`, a second agent with simulated GPUs, and
 //! `beta`, a socket nobody listens on. The console opens on the fleet, drills into `alpha`,
-//! comes back with the rows still live, and returns to this machine.
+//! comes back with the rows still live, and returns to this machine. Then the same over SSH:
+//! an instance behind a real sshd on loopback, its row up and its dashboard drilled into.
 //!
 //! Needs tmux (`scripts/install-test-deps.sh`). `STATION_E2E_TIMEOUT_SECS` raises the
 //! timeout of every wait on slow machines.
@@ -10,6 +11,7 @@
 
 mod support;
 
+use support::ssh_world::{ALIAS, SshWorld};
 use support::station::{STATION_BIN, StationEnv};
 use support::tmux::{Screen, Tmux, TmuxBuilder};
 
@@ -20,11 +22,14 @@ const EXIT_MARK: &str = "station-exited:";
 const WRAPPER: &str = r#""$0" "$@"; echo "station-exited:$?"; exec bash --norc --noprofile"#;
 
 fn start_console(env: &StationEnv) -> Tmux {
+    console_builder(env).spawn(["sh", "-c", WRAPPER, STATION_BIN])
+}
+
+fn console_builder(env: &StationEnv) -> TmuxBuilder {
     TmuxBuilder::new(WIDTH, HEIGHT)
         .envs(env.vars())
         .env("PS1", "$ ")
         .cwd(env.root())
-        .spawn(["sh", "-c", WRAPPER, STATION_BIN])
 }
 
 /// Waits until `shown` holds, failing at once (with the screen) if the console exits first.
@@ -144,4 +149,37 @@ fn a_broken_inventory_is_reported_first_and_enter_goes_on_without_it() {
     tmux.send_keys(&["q"]);
     tmux.wait_until("the console exited", |s| s.contains(EXIT_MARK));
     console.stop_agent();
+}
+
+/// A trusted instance over SSH: its row goes up and `Enter` shows its dashboard.
+#[test]
+fn an_instance_over_ssh_is_up_in_the_fleet_and_its_dashboard_opens() {
+    let world = SshWorld::new();
+    world.write_default_config();
+    world.trust_server();
+    std::fs::create_dir_all(world.local.config_dir()).unwrap();
+    std::fs::write(
+        world.local.config_dir().join("instances.toml"),
+        format!("[[instance]]\nname = \"remote\"\nhost = \"{ALIAS}\"\ntags = [\"ssh\"]\n"),
+    )
+    .unwrap();
+    let tmux = console_builder(&world.local)
+        .env("STATION_REMOTE_COMMAND", world.remote_command())
+        .spawn(["sh", "-c", WRAPPER, STATION_BIN]);
+    wait_for_console(&tmux, "the remote row up", |s| {
+        row_shows(s, "local", &["● up"]) && row_shows(s, "remote", &["● up"])
+    });
+    tmux.send_keys(&["j", "Enter"]);
+    wait_for_console(&tmux, "the remote dashboard", |s| {
+        let header = s.lines().next().unwrap_or_default();
+        header.contains("▸ remote") && header.contains("● live") && s.contains("CPU")
+    });
+    tmux.send_keys(&["q"]);
+    let screen = tmux.wait_until("the console exited", |s| s.contains(EXIT_MARK));
+    assert!(screen.contains(&format!("{EXIT_MARK}0")), "{screen}");
+    assert!(
+        world.remote.agent_pid().is_some(),
+        "the remote agent was started through SSH"
+    );
+    world.local.stop_agent();
 }

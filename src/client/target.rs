@@ -1,27 +1,33 @@
 //! Where a client connects, and why it could not: the seam between the console (its main
 //! link and the fleet rows) and the transports.
 //!
-//! [`connect`] opens a [`Client`] for a [`Target`] within [`ConnectOptions::timeout`]:
+//! [`connect`] opens a [`Client`] for a [`Target`]:
 //!
 //! - [`Target::Local`]: this user's agent on this machine, started when `autostart` allows
-//!   ([`local::connect`]);
-//! - [`Target::Socket`]: the agent listening on a given Unix socket, never started. **For
-//!   tests and development only**: it lets one machine show several "instances" (one agent per
-//!   set of XDG folders). An inventory entry names one with `host = "unix:/path/agent.sock"`
-//!   ([`SOCKET_PREFIX`]);
-//! - [`Target::Instance`]: an inventory instance, reached over SSH.
+//!   ([`local::connect`]), within [`ConnectOptions::timeout`];
+//! - [`Target::Socket`]: the agent listening on a given Unix socket, never started, within the
+//!   same timeout. **For tests and development only**: it lets one machine show several
+//!   "instances" (one agent per set of XDG folders). An inventory entry names one with
+//!   `host = "unix:/path/agent.sock"` ([`SOCKET_PREFIX`]);
+//! - [`Target::Instance`]: an inventory instance, over SSH ([`ssh::connect_agent`] with the
+//!   instance's user, port and identity over `~/.ssh/config`). The transport bounds each of
+//!   its steps itself (`ConnectTimeout`, authentication, the remote hello), and a question
+//!   to a person must not be cut short, so no overall timeout is added.
 //!
 //! Every failure comes back as a [`LinkProblem`], classified so that the fleet view can say
-//! what is wrong (unreachable, authentication, host key) and the message still says why.
+//! what is wrong (unreachable, authentication, host key) while the message says why.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::autostart::Autostart;
+use super::ssh::{self, HostOverrides, NoPrompt, SshError, SshOptions};
 use super::{Client, ClientError, local};
 use crate::config::{Instance, Paths};
 
-/// How long [`connect`] waits by default for a connection and the agent's hello.
+/// How long [`connect`] waits by default for a local connection and the agent's hello.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The prefix of an inventory `host` that names a local agent's socket rather than an SSH
@@ -77,24 +83,29 @@ pub struct ConnectOptions {
     pub autostart: Autostart,
     /// How the agent logs this client (`console`, `fleet`).
     pub client_name: String,
-    /// The longest a connection and its handshake may take.
+    /// The longest a local connection and its handshake may take.
     pub timeout: Duration,
+    /// How to reach instances over SSH, or why SSH cannot be used here (no home folder).
+    pub ssh: Result<SshOptions, SshError>,
 }
 
 impl ConnectOptions {
-    /// Options for `client_name` with the default timeout.
+    /// Options for `client_name` with the default timeout, and SSH as this user's
+    /// environment sets it up, with nobody to ask: an unknown host key is refused (with how to
+    /// accept it) and encrypted keys are skipped.
     pub fn new(paths: Paths, autostart: Autostart, client_name: &str) -> ConnectOptions {
         ConnectOptions {
             paths,
             autostart,
             client_name: client_name.to_owned(),
             timeout: CONNECT_TIMEOUT,
+            ssh: SshOptions::from_env(Arc::new(NoPrompt)),
         }
     }
 }
 
 /// Why a target cannot be reached, in classes the fleet view shows; each keeps the message
-/// that says why.
+/// that says why, and displays just that (the messages name their cause already).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkProblem {
     /// Nothing answered: DNS failure, refused or timed-out connection, no agent listening, a
@@ -102,13 +113,13 @@ pub enum LinkProblem {
     #[error("{0}")]
     Unreachable(String),
     /// The host (or the agent) refused who we are.
-    #[error("authentication failed: {0}")]
+    #[error("{0}")]
     AuthFailed(String),
     /// The host's key is not the one `known_hosts` has: refused, never overridden.
-    #[error("host key changed: {0}")]
+    #[error("{0}")]
     HostKeyChanged(String),
     /// The host's key is not known yet: the user has to accept its fingerprint first.
-    #[error("unknown host key: {0}")]
+    #[error("{0}")]
     HostKeyUnknown(String),
     /// Anything else: an agent of another protocol version, one that could not start, a
     /// protocol error.
@@ -158,31 +169,80 @@ impl From<ClientError> for LinkProblem {
     }
 }
 
-/// Connects to `target` and completes the handshake, within `options.timeout`.
+impl From<SshError> for LinkProblem {
+    fn from(error: SshError) -> LinkProblem {
+        let reason = error.to_string();
+        match error {
+            SshError::Unresolvable { .. }
+            | SshError::Refused { .. }
+            | SshError::ConnectTimeout { .. }
+            | SshError::Unreachable { .. }
+            | SshError::Disconnected { .. }
+            | SshError::Timeout { .. } => LinkProblem::Unreachable(reason),
+            SshError::AuthFailed { .. } => LinkProblem::AuthFailed(reason),
+            SshError::HostKeyChanged { .. } => LinkProblem::HostKeyChanged(reason),
+            SshError::HostKeyUnknown { .. } => LinkProblem::HostKeyUnknown(reason),
+            SshError::Config(_)
+            | SshError::Handshake { .. }
+            | SshError::KnownHostsWrite { .. }
+            | SshError::RemoteCommandMissing { .. }
+            | SshError::RemoteCommandFailed { .. }
+            | SshError::ExecRefused { .. }
+            | SshError::AgentRefused { .. }
+            | SshError::NotAnAgent { .. }
+            | SshError::Local(_) => LinkProblem::Other(reason),
+        }
+    }
+}
+
+/// Connects to `target` and completes the handshake (see the module documentation for how
+/// long each may take).
 pub async fn connect(target: &Target, options: &ConnectOptions) -> Result<Client, LinkProblem> {
     let name = options.client_name.as_str();
-    let attempt = async {
-        match target {
-            Target::Local => local::connect(&options.paths, name, &options.autostart)
-                .await
-                .map_err(LinkProblem::from),
-            Target::Socket(socket) => local::connect_socket(socket, name)
-                .await
-                .map_err(LinkProblem::from),
-            // The SSH transport's arm: `ssh::connect(instance, …)` with its errors classified
-            // into a `LinkProblem`.
-            Target::Instance(_) => Err(LinkProblem::Other(format!(
-                "this build has no SSH transport to reach {}",
-                target.describe()
-            ))),
+    match target {
+        Target::Local => {
+            let attempt = local::connect(&options.paths, name, &options.autostart);
+            within(target, options.timeout, attempt).await
         }
+        Target::Socket(socket) => {
+            let attempt = local::connect_socket(socket, name);
+            within(target, options.timeout, attempt).await
+        }
+        Target::Instance(instance) => {
+            let ssh = instance_options(instance, &options.ssh)?;
+            ssh::connect_agent(instance.host(), &ssh, name)
+                .await
+                .map_err(LinkProblem::from)
+        }
+    }
+}
+
+/// The SSH options for `instance`: its user, port and identity over `~/.ssh/config`.
+pub fn instance_options(
+    instance: &Instance,
+    base: &Result<SshOptions, SshError>,
+) -> Result<SshOptions, LinkProblem> {
+    let mut options = base.clone()?;
+    options.overrides = HostOverrides {
+        user: instance.user.clone(),
+        port: instance.port,
+        identity: instance.identity_path(&options.home),
     };
-    match tokio::time::timeout(options.timeout, attempt).await {
-        Ok(outcome) => outcome,
+    Ok(options)
+}
+
+/// `attempt`, unless it takes longer than `timeout`.
+async fn within(
+    target: &Target,
+    timeout: Duration,
+    attempt: impl Future<Output = Result<Client, ClientError>>,
+) -> Result<Client, LinkProblem> {
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(outcome) => outcome.map_err(LinkProblem::from),
         Err(_) => Err(LinkProblem::Unreachable(format!(
             "no answer from {} within {}",
             target.describe(),
-            seconds(options.timeout)
+            seconds(timeout)
         ))),
     }
 }
@@ -234,7 +294,7 @@ mod tests {
         assert_eq!(refused.label(), "auth failed");
         assert_eq!(
             refused.to_string(),
-            "authentication failed: the agent refused the connection: uid 0 is not 1000"
+            "the agent refused the connection: uid 0 is not 1000"
         );
         let mismatch = LinkProblem::from(ClientError::VersionMismatch("protocol 2".into()));
         assert_eq!(
