@@ -1,6 +1,7 @@
 //! The local transport: the agent's Unix socket, with autostart.
 
 use std::io::ErrorKind;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use tokio::net::UnixStream;
@@ -57,6 +58,26 @@ pub async fn connect_stream(
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// Connects to the agent listening on `socket`, whoever's it is, without starting anything:
+/// the transport of [`Target::Socket`](super::target::Target::Socket) (tests and development).
+pub async fn connect_socket(socket: &Path, client_name: &str) -> Result<Client, ClientError> {
+    let stream = match UnixStream::connect(socket).await {
+        Ok(stream) => stream,
+        Err(e) if is_absent(&e) => {
+            return Err(ClientError::NotRunning {
+                socket: socket.to_owned(),
+            });
+        }
+        Err(error) => {
+            return Err(ClientError::Connect {
+                socket: socket.to_owned(),
+                error,
+            });
+        }
+    };
+    Client::handshake(stream, client_name).await
 }
 
 /// Connects without starting anything.

@@ -4,7 +4,8 @@
 //! socket ([`local::connect`], which starts the agent when needed) or an SSH channel to a
 //! remote `station agent --stdio` ([`ssh::connect_agent`]). It performs the `hello` handshake, numbers requests,
 //! and hands back responses and pushed events. The job runner's requests are typed methods
-//! too (`submit_job`, `list_jobs`, … in `jobs.rs`).
+//! too (`submit_job`, `list_jobs`, … in `jobs.rs`). [`target`] is where a connection goes
+//! (this machine, a socket, an inventory instance) and how its failures are classified.
 
 pub mod autostart;
 mod error;
@@ -12,6 +13,7 @@ mod jobs;
 pub mod local;
 pub mod ssh;
 pub mod stdio_bridge;
+pub mod target;
 
 pub use error::ClientError;
 

@@ -77,11 +77,15 @@ pub enum Action {
     Submit,
     /// Run the form's command through `sh -c`, or as a plain argv.
     ShellToggle,
+    /// Show the fleet view: one row per instance.
+    Fleet,
+    /// Open the selected instance's dashboard (the console switches to it).
+    FleetOpen,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 34] = [
+    pub const ALL: [Action; 36] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -116,6 +120,8 @@ impl Action {
         Action::Confirm,
         Action::Submit,
         Action::ShellToggle,
+        Action::Fleet,
+        Action::FleetOpen,
     ];
 
     /// The stable name keymap files use.
@@ -155,6 +161,8 @@ impl Action {
             Action::Confirm => "confirm",
             Action::Submit => "submit",
             Action::ShellToggle => "shell-toggle",
+            Action::Fleet => "fleet",
+            Action::FleetOpen => "fleet-open",
         }
     }
 
@@ -200,6 +208,8 @@ impl Action {
             Action::Confirm => "Yes",
             Action::Submit => "Submit",
             Action::ShellToggle => "Run the command through sh -c, or not",
+            Action::Fleet => "Show the fleet",
+            Action::FleetOpen => "Open the selected instance",
         }
     }
 }

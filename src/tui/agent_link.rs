@@ -1,13 +1,16 @@
-//! The task that owns the connection to the agent.
+//! The task that owns the console's main connection: the agent of the instance the dashboard
+//! and the jobs pane show (this machine's, or the one drilled into from the fleet view).
 //!
 //! It forwards telemetry, jobs, logs, notices and losses to the event loop as [`AgentMsg`]s
 //! and sends the process queries and job requests the loop hands it. Every connection
 //! subscribes to jobs as well as telemetry ([`jobs`] keeps the job side's books). When the
 //! connection breaks it reports the loss (and fails the job requests left unanswered) and
-//! tries again every [`RETRY_EVERY`], starting the agent if needed, until the console quits;
-//! a fresh connection is reported with its snapshot, so the dashboard fills at once, and the
-//! jobs snapshot that follows replaces the jobs held.
+//! tries again every [`RETRY_EVERY`] (starting the local agent if needed) until the console
+//! quits or switches to another target; a fresh connection is reported with its snapshot, so
+//! the dashboard fills at once, and the jobs snapshot that follows replaces the jobs held.
+//! [`connect`] opens and subscribes a connection to the link's [`Target`].
 
+mod connect;
 mod jobs;
 
 use std::time::Duration;
@@ -15,13 +18,14 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::client::autostart::Autostart;
-use crate::client::{Client, ClientError, local};
-use crate::config::Paths;
+use crate::client::Client;
+use crate::client::target::{ConnectOptions, Target};
 use crate::proto::telemetry::ProcessQuery;
 use crate::proto::{ClientMsg, Event, Response, ServerMsg};
-use crate::tui::app::{AgentMsg, Connected, JobRequest};
+use crate::tui::app::{AgentMsg, JobRequest};
 use jobs::{JobChannel, Outgoing};
+
+pub use connect::subscribe;
 
 /// How long to wait between reconnection attempts.
 pub const RETRY_EVERY: Duration = Duration::from_secs(2);
@@ -45,16 +49,36 @@ pub struct AgentLink {
 }
 
 impl AgentLink {
-    /// Starts the link over `client`, already subscribed with `query`.
+    /// Starts the link to `target` over `client`, already subscribed with `query`.
     pub fn spawn(
         client: Client,
         query: ProcessQuery,
-        paths: Paths,
-        autostart: Autostart,
+        target: Target,
+        options: ConnectOptions,
+    ) -> AgentLink {
+        AgentLink::start(Some(client), query, target, options)
+    }
+
+    /// Starts a link that connects to `target` first: its first message says how that went
+    /// ([`AgentMsg::Connected`] or [`AgentMsg::Lost`]), and it keeps trying after a failure.
+    pub fn open(target: Target, query: ProcessQuery, options: ConnectOptions) -> AgentLink {
+        AgentLink::start(None, query, target, options)
+    }
+
+    fn start(
+        client: Option<Client>,
+        query: ProcessQuery,
+        target: Target,
+        options: ConnectOptions,
     ) -> AgentLink {
         let (to_loop, messages) = mpsc::channel(QUEUE);
         let (commands, from_loop) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run(client, query, paths, autostart, to_loop, from_loop));
+        let link = Link {
+            target,
+            options,
+            to_loop,
+        };
+        let task = tokio::spawn(run(client, query, link, from_loop));
         AgentLink {
             messages,
             commands,
@@ -83,17 +107,25 @@ impl Drop for AgentLink {
 type ToLoop = mpsc::Sender<AgentMsg>;
 type FromLoop = mpsc::UnboundedReceiver<Command>;
 
-async fn run(
-    mut client: Client,
-    mut query: ProcessQuery,
-    paths: Paths,
-    autostart: Autostart,
+/// What the task keeps for its whole life: where it connects, and where it reports.
+struct Link {
+    target: Target,
+    options: ConnectOptions,
     to_loop: ToLoop,
-    mut from_loop: FromLoop,
-) {
+}
+
+async fn run(client: Option<Client>, mut query: ProcessQuery, link: Link, mut from_loop: FromLoop) {
     let mut jobs = JobChannel::default();
+    let first = match client {
+        Some(client) => Some(client),
+        None => connect::reconnect(&link, &mut query, &mut jobs, &mut from_loop, false).await,
+    };
+    let Some(mut client) = first else {
+        return;
+    };
+    let to_loop = &link.to_loop;
     loop {
-        let served = serve(&mut client, &mut query, &mut jobs, &to_loop, &mut from_loop).await;
+        let served = serve(&mut client, &mut query, &mut jobs, to_loop, &mut from_loop).await;
         let Some(reason) = served else {
             return;
         };
@@ -105,15 +137,7 @@ async fn run(
         if to_loop.send(AgentMsg::Lost { reason }).await.is_err() {
             return;
         }
-        let next = reconnect(
-            &mut query,
-            &mut jobs,
-            &paths,
-            &autostart,
-            &to_loop,
-            &mut from_loop,
-        )
-        .await;
+        let next = connect::reconnect(&link, &mut query, &mut jobs, &mut from_loop, true).await;
         let Some(next) = next else {
             return;
         };
@@ -224,66 +248,6 @@ fn relay(msg: ServerMsg) -> Option<AgentMsg> {
             ..
         } => None,
     }
-}
-
-/// Tries to connect and subscribe every [`RETRY_EVERY`] until it works (`Some`) or the loop
-/// is gone (`None`), reporting each failure.
-async fn reconnect(
-    query: &mut ProcessQuery,
-    jobs: &mut JobChannel,
-    paths: &Paths,
-    autostart: &Autostart,
-    to_loop: &ToLoop,
-    from_loop: &mut FromLoop,
-) -> Option<Client> {
-    loop {
-        let wait = tokio::time::sleep(RETRY_EVERY);
-        tokio::pin!(wait);
-        // Keep taking queries while waiting, so the next subscription asks for the latest;
-        // job requests that need the agent now are refused at once.
-        loop {
-            tokio::select! {
-                () = &mut wait => break,
-                command = from_loop.recv() => match command? {
-                    Command::Query(wanted) => *query = wanted,
-                    Command::Job(request) => {
-                        if let Some(reply) = jobs.offline(request) {
-                            to_loop.send(reply).await.ok()?;
-                        }
-                    }
-                },
-            }
-        }
-        match subscribe(query, paths, autostart).await {
-            Ok((client, connected)) => {
-                to_loop
-                    .send(AgentMsg::Connected(Box::new(connected)))
-                    .await
-                    .ok()?;
-                return Some(client);
-            }
-            Err(error) => {
-                let reason = error.to_string();
-                to_loop.send(AgentMsg::Lost { reason }).await.ok()?;
-            }
-        }
-    }
-}
-
-/// Connects (starting the agent when needed) and subscribes with `query`.
-pub async fn subscribe(
-    query: &ProcessQuery,
-    paths: &Paths,
-    autostart: &Autostart,
-) -> Result<(Client, Connected), ClientError> {
-    let mut client = local::connect(paths, "console", autostart).await?;
-    let (_, snapshot) = client.subscribe_telemetry(query.clone()).await?;
-    let connected = Connected {
-        ready: client.ready().clone(),
-        snapshot,
-        version_warning: client.version_warning(),
-    };
-    Ok((client, connected))
 }
 
 #[cfg(test)]

@@ -5,6 +5,10 @@
 //! frame), frames are at most [`FRAME_INTERVAL`] apart, and nothing is drawn when nothing
 //! changed: there is no free-running render tick. The only timer is the one-second clock that
 //! ages the agent state, and it draws only when that state's text changes.
+//!
+//! The loop owns the I/O handles: the main [`AgentLink`] (replaced by a link to another
+//! instance when the user drills into a fleet row) and the [`FleetLink`] of the fleet view's
+//! row tasks (started the first time the fleet shows, then kept for the whole run).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::task::Poll;
@@ -17,9 +21,11 @@ use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::client::target::ConnectOptions;
 use crate::config::Paths;
 use crate::tui::agent_link::AgentLink;
 use crate::tui::app::{App, Effect, Msg};
+use crate::tui::fleet_link::{self, FleetLink, RowTiming};
 use crate::tui::terminal::{self, Tui};
 use crate::tui::{theme, views};
 
@@ -30,7 +36,13 @@ const CLOCK: Duration = Duration::from_secs(1);
 
 /// What the loop needs besides the app and the terminal.
 pub struct LoopContext {
+    /// The link whose messages feed the dashboard and the jobs pane.
     pub link: AgentLink,
+    /// How links and row tasks connect (the main link's target is the app's to choose).
+    pub options: ConnectOptions,
+    /// The fleet view's row tasks, once started.
+    pub fleet: Option<FleetLink>,
+    pub timing: RowTiming,
     pub paths: Paths,
     pub no_color: bool,
 }
@@ -46,6 +58,10 @@ pub async fn run(app: &mut App, terminal: &mut Tui, mut ctx: LoopContext) -> any
     let mut screen = Screen::default();
     let mut dirty = true;
     let mut last_frame: Option<Instant> = None;
+    // What the first updates (before the loop) asked for.
+    for effect in app.take_effects() {
+        perform(app, terminal, &mut screen, &mut ctx, effect)?;
+    }
     loop {
         let now = Instant::now();
         let due = last_frame.map_or(now, |at| at + FRAME_INTERVAL);
@@ -71,6 +87,19 @@ pub async fn run(app: &mut App, terminal: &mut Tui, mut ctx: LoopContext) -> any
                     dirty |= app.update(Msg::Agent(msg), Instant::now().into_std());
                 }
             }
+            msg = fleet_link::next(&mut ctx.fleet) => {
+                let Some(msg) = msg else {
+                    // Row tasks end only with the loop; should every one have failed, the
+                    // console goes on without fleet news rather than quit.
+                    tracing::warn!("every fleet row task has ended");
+                    ctx.fleet = None;
+                    continue;
+                };
+                dirty |= app.update(Msg::Fleet(msg), Instant::now().into_std());
+                while let Some(msg) = ctx.fleet.as_mut().and_then(|f| f.messages.try_recv().ok()) {
+                    dirty |= app.update(Msg::Fleet(msg), Instant::now().into_std());
+                }
+            }
             _ = clock.tick() => dirty |= app.update(Msg::Tick, Instant::now().into_std()),
             _ = tokio::time::sleep_until(due), if dirty => {}
             _ = sigterm.recv() => return Ok(()),
@@ -78,7 +107,7 @@ pub async fn run(app: &mut App, terminal: &mut Tui, mut ctx: LoopContext) -> any
             _ = sigint.recv() => return Ok(()),
         }
         for effect in app.take_effects() {
-            dirty |= perform(app, terminal, &mut screen, &ctx, effect)?;
+            dirty |= perform(app, terminal, &mut screen, &mut ctx, effect)?;
         }
         if app.quit {
             return Ok(());
@@ -157,7 +186,7 @@ fn perform(
     app: &mut App,
     terminal: &mut Tui,
     screen: &mut Screen,
-    ctx: &LoopContext,
+    ctx: &mut LoopContext,
     effect: Effect,
 ) -> anyhow::Result<bool> {
     match effect {
@@ -187,6 +216,22 @@ fn perform(
             terminal::suspend()?;
             screen.repaint(terminal)?;
             Ok(true)
+        }
+        Effect::Open(target) => {
+            tracing::info!(target = %target.describe(), "console switches instance");
+            // The old link goes with its connection and whatever it had not delivered.
+            ctx.link = AgentLink::open(target, app.query.clone(), ctx.options.clone());
+            Ok(false)
+        }
+        Effect::WatchFleet(targets) => {
+            if ctx.fleet.is_none() {
+                let options = ConnectOptions {
+                    client_name: "fleet".into(),
+                    ..ctx.options.clone()
+                };
+                ctx.fleet = Some(FleetLink::spawn(targets, options, ctx.timing));
+            }
+            Ok(false)
         }
     }
 }

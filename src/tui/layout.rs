@@ -2,7 +2,7 @@
 //!
 //! Pure geometry, shared by `update` (focus moves, page sizes, how many process rows to ask
 //! the agent for) and by the views (where to draw), so the two can never disagree. The jobs
-//! pane has its own, in [`jobs`].
+//! pane has its own, in [`jobs`], and the fleet view in [`fleet`].
 //!
 //! - Below 34 rows or 100 columns the layout is *compact*: panels have a one-line title rule
 //!   instead of a box, GPU cards shrink to one or two lines, and processes get what is left.
@@ -11,12 +11,14 @@
 //! - Extra room goes to taller panels (more history, more cores per column, more rows), never
 //!   to blank space.
 
+pub mod fleet;
 mod gpu_grid;
 pub mod jobs;
 mod list_split;
 
 use ratatui::layout::Rect;
 
+pub use fleet::FleetLayout;
 pub use gpu_grid::GpuGrid;
 use gpu_grid::{gpu_grid, gpu_rows_height, shrink_gpus};
 pub use jobs::JobsLayout;

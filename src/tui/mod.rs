@@ -1,4 +1,5 @@
-//! The console: a full-screen dashboard of one instance.
+//! The console: a full-screen dashboard of one instance at a time, and the fleet view of
+//! them all.
 //!
 //! Data flows one way: terminal events go through the [`keymap`] into [`action::Action`]s,
 //! agent messages arrive from the [`agent_link`] task, and both reach [`app::App::update`],
@@ -13,6 +14,7 @@
 //! | [`layout`] | panel geometry for any terminal size |
 //! | [`views`], [`widgets`] | drawing |
 //! | [`event_loop`], [`terminal`], [`agent_link`] | I/O: terminal, frames, the agent |
+//! | [`fleet_link`] | I/O: one connection task per fleet row |
 //! | [`theme`], [`problems`] | styles, and reporting broken user files |
 
 pub mod action;
@@ -21,6 +23,7 @@ pub mod app;
 pub mod event_loop;
 #[cfg(test)]
 pub mod fixtures;
+pub mod fleet_link;
 pub mod keymap;
 pub mod layout;
 pub mod problems;
@@ -37,7 +40,8 @@ use ratatui::layout::Rect;
 
 use crate::cli::ConsoleArgs;
 use crate::client::autostart::Autostart;
-use crate::config::{Config, Paths};
+use crate::client::target::{ConnectOptions, Target};
+use crate::config::{Config, Inventory, Paths};
 use app::{AgentMsg, App, Msg};
 
 /// Runs the console until the user quits.
@@ -60,6 +64,14 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
     let (keymap, keymap_problems) = keymap::load(&paths, &config.keymap);
     problems.extend(theme_problems);
     problems.extend(keymap_problems);
+    // A broken inventory is reported like any other file; the fleet is then this machine.
+    let inventory = Inventory::load(&paths.instances_file()).unwrap_or_else(|problem| {
+        problems.push(problem);
+        Inventory {
+            path: paths.instances_file(),
+            instances: Vec::new(),
+        }
+    });
     if !problems::confirm_problems(&problems)? {
         return Ok(ExitCode::from(2));
     }
@@ -83,8 +95,9 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("cannot start the console's runtime")?;
+    let options = ConnectOptions::new(paths.clone(), autostart, "console");
     runtime.block_on(async {
-        let (client, connected) = agent_link::subscribe(&app.query, &paths, &autostart)
+        let (client, connected) = agent_link::subscribe(&Target::Local, &app.query, &options)
             .await
             .context("cannot reach the agent")?;
         tracing::info!(agent_pid = client.ready().agent_pid, "console connected");
@@ -93,19 +106,18 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
             Instant::now(),
         );
         let link =
-            agent_link::AgentLink::spawn(client, app.query.clone(), paths.clone(), autostart);
-        // The first sample may have changed the layout, and with it the rows to ask for.
-        for effect in app.take_effects() {
-            match effect {
-                app::Effect::Query(query) => link.set_query(query),
-                app::Effect::Job(request) => link.job(request),
-                app::Effect::LoadTheme(_) | app::Effect::Repaint | app::Effect::Suspend => {}
-            }
-        }
+            agent_link::AgentLink::spawn(client, app.query.clone(), Target::Local, options.clone());
+        // With instances configured, the fleet is the first screen.
+        app.set_fleet(&inventory.instances);
         let mut guard =
             terminal::TerminalGuard::enter().context("cannot take over the terminal")?;
+        // The loop carries out what the first updates asked for (a query for the rows the
+        // layout has room for, the fleet's row tasks).
         let ctx = event_loop::LoopContext {
             link,
+            options,
+            fleet: None,
+            timing: fleet_link::RowTiming::default(),
             paths,
             no_color,
         };

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use tokio_util::codec::Framed;
 
 use super::*;
+use crate::config::Paths;
 use crate::proto::codec::parse_client_frame;
 use crate::proto::jobs::{LogStart, LogStream};
 use crate::proto::telemetry::{ProcessSort, Sample};
@@ -128,6 +129,15 @@ fn temp_paths() -> (tempfile::TempDir, Paths) {
     (dir, paths)
 }
 
+/// Autostart stays off: in a test, "the station executable" is the test binary.
+fn options(paths: &Paths) -> ConnectOptions {
+    ConnectOptions::new(
+        paths.clone(),
+        crate::client::autostart::Autostart::disabled(),
+        "console",
+    )
+}
+
 async fn next(link: &mut AgentLink) -> AgentMsg {
     tokio::time::timeout(WAIT, link.messages.recv())
         .await
@@ -140,13 +150,12 @@ async fn relays_samples_and_queries_then_survives_losing_the_agent() {
     let (_dir, paths) = temp_paths();
     let mut agent = FakeAgent::start(&paths);
     let query = ProcessQuery::default();
-    // Autostart stays off: in a test, "the station executable" is the test binary.
-    let autostart = Autostart::disabled();
-    let (client, connected) = subscribe(&query, &paths, &autostart).await.unwrap();
+    let options = options(&paths);
+    let (client, connected) = subscribe(&Target::Local, &query, &options).await.unwrap();
     assert_eq!(connected.ready.agent_pid, 4242);
     assert_eq!(connected.snapshot.latest.as_ref().map(|s| s.seq), Some(600));
     assert_eq!(agent.queries.recv().await, Some(query.clone()));
-    let mut link = AgentLink::spawn(client, query.clone(), paths.clone(), autostart);
+    let mut link = AgentLink::spawn(client, query.clone(), Target::Local, options);
     assert!(
         matches!(next(&mut link).await, AgentMsg::Jobs(s) if s.jobs.len() == 11),
         "the link subscribes to jobs and relays the snapshot"
@@ -200,10 +209,10 @@ async fn relays_samples_and_queries_then_survives_losing_the_agent() {
 async fn follows_a_log_lets_it_go_and_refuses_requests_while_lost() {
     let (_dir, paths) = temp_paths();
     let mut agent = FakeAgent::start(&paths);
-    let autostart = Autostart::disabled();
+    let options = options(&paths);
     let query = ProcessQuery::default();
-    let (client, _) = subscribe(&query, &paths, &autostart).await.unwrap();
-    let mut link = AgentLink::spawn(client, query, paths.clone(), autostart);
+    let (client, _) = subscribe(&Target::Local, &query, &options).await.unwrap();
+    let mut link = AgentLink::spawn(client, query, Target::Local, options);
     assert!(matches!(next(&mut link).await, AgentMsg::Jobs(_)));
 
     link.job(JobRequest::FollowLog {
@@ -260,4 +269,30 @@ async fn follows_a_log_lets_it_go_and_refuses_requests_while_lost() {
             other => panic!("unexpected {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_link_opened_on_a_socket_connects_first_and_says_so() {
+    let (_dir, paths) = temp_paths();
+    let _agent = FakeAgent::start(&paths);
+    // Another user's folders: the socket target does not look at them.
+    let (_elsewhere, other) = temp_paths();
+    let target = Target::Socket(paths.socket());
+    let mut link = AgentLink::open(target, ProcessQuery::default(), options(&other));
+    let AgentMsg::Connected(connected) = next(&mut link).await else {
+        panic!("expected the connection to be reported first");
+    };
+    assert_eq!(connected.ready.agent_pid, 4242);
+    assert!(matches!(next(&mut link).await, AgentMsg::Jobs(_)));
+}
+
+#[tokio::test]
+async fn a_link_opened_on_a_dead_socket_reports_the_loss_at_once() {
+    let (_dir, paths) = temp_paths();
+    let target = Target::Socket(paths.socket());
+    let mut link = AgentLink::open(target, ProcessQuery::default(), options(&paths));
+    let AgentMsg::Lost { reason } = next(&mut link).await else {
+        panic!("expected the failure to be reported");
+    };
+    assert!(reason.contains("not running"), "{reason}");
 }

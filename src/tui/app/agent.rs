@@ -56,7 +56,11 @@ impl App {
             }
             AgentMsg::Lost { reason } => {
                 let known = matches!(&self.link, LinkState::Lost { reason: r, .. } if *r == reason);
-                if !known {
+                if self.link == LinkState::Connecting {
+                    let name = self.fleet.on_name().unwrap_or(super::fleet::LOCAL);
+                    let text = format!("cannot reach {name}: {reason}; retrying…");
+                    self.say(Level::Warning, text);
+                } else if !known {
                     self.say(
                         Level::Warning,
                         format!("agent lost: {reason}; reconnecting…"),
@@ -73,6 +77,8 @@ impl App {
 
     pub(super) fn on_tick(&mut self, now: Instant) -> bool {
         let reason = match &self.link {
+            // Nothing to age before the first answer.
+            LinkState::Connecting => return self.tick_jobs(now),
             LinkState::Lost { reason, .. } => Some(reason.clone()),
             _ => None,
         };

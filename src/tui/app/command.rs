@@ -15,6 +15,7 @@ pub enum Command {
     Filter(Option<String>),
     Jobs,
     Dashboard,
+    Fleet,
 }
 
 /// Commands as the help overlay lists them: (usage, description).
@@ -31,6 +32,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     (":jobs", "Show the jobs"),
     (":dashboard", "Show the dashboard"),
+    (":fleet", "Show the fleet: one row per instance"),
     (":help", "Show this help"),
     (":redraw", "Redraw the screen"),
 ];
@@ -51,6 +53,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         "filter" => Command::Filter(arg),
         "jobs" => Command::Jobs,
         "dashboard" | "dash" => Command::Dashboard,
+        "fleet" => Command::Fleet,
         "sort" => {
             let Some(key) = arg else {
                 return Err("usage: :sort cpu|mem|gpu".into());
@@ -85,6 +88,7 @@ mod tests {
         );
         assert_eq!(parse("jobs"), Ok(Some(Command::Jobs)));
         assert_eq!(parse("dashboard"), Ok(Some(Command::Dashboard)));
+        assert_eq!(parse("fleet"), Ok(Some(Command::Fleet)));
         assert_eq!(
             parse("filter py torch"),
             Ok(Some(Command::Filter(Some("py torch".into()))))

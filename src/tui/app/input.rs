@@ -19,6 +19,7 @@ impl App {
             InputKind::Command => String::new(),
             InputKind::Filter => self.query.filter.clone().unwrap_or_default(),
             InputKind::JobFilter => self.jobs.filter.clone().unwrap_or_default(),
+            InputKind::FleetFilter => self.fleet.filter.clone().unwrap_or_default(),
         };
         self.message = None;
         self.input = Some(Input { kind, text });
@@ -40,6 +41,7 @@ impl App {
                         self.jobs.set_filter(None);
                         self.fit_jobs();
                     }
+                    InputKind::FleetFilter => self.set_fleet_filter(None),
                     InputKind::Command => {}
                 }
                 true
@@ -50,7 +52,7 @@ impl App {
                 };
                 match kind {
                     InputKind::Command => self.run_command(&text),
-                    InputKind::Filter | InputKind::JobFilter => {}
+                    InputKind::Filter | InputKind::JobFilter | InputKind::FleetFilter => {}
                 }
                 true
             }
@@ -108,6 +110,7 @@ impl App {
                 self.jobs.set_filter(filter);
                 self.fit_jobs();
             }
+            InputKind::FleetFilter => self.set_fleet_filter(filter),
             InputKind::Command => {}
         }
     }
@@ -136,12 +139,18 @@ impl App {
             Command::Filter(filter) if self.view == View::Jobs => {
                 self.jobs.set_filter(filter);
             }
+            Command::Filter(filter) if self.view == View::Fleet => {
+                self.set_fleet_filter(filter);
+            }
             Command::Filter(filter) => self.set_filter(filter),
             Command::Jobs => {
                 self.show_view(View::Jobs);
             }
             Command::Dashboard => {
                 self.show_view(View::Dashboard);
+            }
+            Command::Fleet => {
+                self.show_fleet();
             }
         }
     }

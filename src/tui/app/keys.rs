@@ -56,6 +56,9 @@ impl App {
         if let Some(changed) = self.apply_in_jobs(action) {
             return changed;
         }
+        if let Some(changed) = self.apply_in_fleet(action) {
+            return changed;
+        }
         match action {
             Action::Quit => {
                 self.quit = true;
@@ -104,6 +107,9 @@ impl App {
             Action::SortGpuMemory => self.set_sort(ProcessSort::GpuMemory),
             Action::Dashboard => self.show_view(View::Dashboard),
             Action::Jobs => self.show_view(View::Jobs),
+            Action::Fleet => self.show_fleet(),
+            // Only the fleet view has a selected instance.
+            Action::FleetOpen => false,
             // Only the jobs pane has a selected job, a log, a question or a form.
             Action::JobLogs
             | Action::JobCancel

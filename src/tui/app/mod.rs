@@ -7,6 +7,7 @@
 //! - [`keys`]: keys through the keymap into actions, and what each action does.
 //! - [`input`]: the `:` command line and the `/` filters.
 //! - [`jobs`]: the jobs pane: jobs, capacity, selection, log view, cancel and submit.
+//! - [`fleet`]: the fleet view: a row per instance, and drilling into one.
 //! - [`agent`]: samples, notices and the state of the agent link.
 //! - [`navigation`]: focus between panels and selection inside them.
 //! - [`processes`]: sorting and filtering the process rows locally.
@@ -14,6 +15,7 @@
 
 mod agent;
 pub mod command;
+pub mod fleet;
 mod input;
 pub mod jobs;
 mod keys;
@@ -33,6 +35,7 @@ use crate::tui::keymap::{Context, Key, Keymap};
 use crate::tui::layout::{DashboardLayout, Facts, Panel};
 use crate::tui::theme::Theme;
 
+pub use fleet::FleetState;
 pub use jobs::JobsState;
 pub use list::ListState;
 pub use msg::{AgentMsg, Connected, Effect, JobReply, JobRequest, Msg};
@@ -40,6 +43,8 @@ pub use msg::{AgentMsg, Connected, Effect, JobReply, JobRequest, Msg};
 /// How the agent connection looks to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkState {
+    /// Connecting to an instance just drilled into.
+    Connecting,
     /// Connected, no sample yet.
     Waiting,
     /// Samples arrive on time.
@@ -79,6 +84,8 @@ pub enum InputKind {
     Filter,
     /// `/` jobs filter, applied as it is typed.
     JobFilter,
+    /// `/` fleet filter (name or tag), applied as it is typed.
+    FleetFilter,
 }
 
 /// What fills the screen between the header and the footer.
@@ -87,6 +94,8 @@ pub enum View {
     #[default]
     Dashboard,
     Jobs,
+    /// One row per instance.
+    Fleet,
 }
 
 /// Selection state of every list panel.
@@ -116,6 +125,7 @@ pub struct App {
     pub link: LinkState,
     pub view: View,
     pub jobs: JobsState,
+    pub fleet: FleetState,
     /// Folder and environment of jobs submitted from the form.
     pub job_defaults: jobs::JobDefaults,
     /// The newest sample; its process rows are kept sorted and filtered as the query says.
@@ -144,7 +154,7 @@ pub struct App {
 }
 
 impl App {
-    /// A console for a terminal of `area`, fed by `connected` when the agent answered.
+    /// A console for a terminal of `area`; the agent link's messages fill it.
     pub fn new(keymap: Keymap, theme: Theme, theme_name: &str, area: Rect) -> App {
         let mut app = App {
             keymap,
@@ -155,6 +165,7 @@ impl App {
             link: LinkState::Waiting,
             view: View::Dashboard,
             jobs: JobsState::default(),
+            fleet: FleetState::default(),
             job_defaults: jobs::JobDefaults::default(),
             sample: None,
             history: HistoryBook::new(1000),
@@ -177,6 +188,15 @@ impl App {
         app
     }
 
+    /// Takes the inventory's instances as the fleet's rows; with any, the fleet view is the
+    /// first screen (and its row tasks start).
+    pub fn set_fleet(&mut self, instances: &[crate::config::Instance]) {
+        self.fleet = FleetState::new(instances);
+        if self.fleet.has_instances() {
+            self.show_fleet();
+        }
+    }
+
     /// Applies `msg`; true when the screen needs redrawing.
     pub fn update(&mut self, msg: Msg, now: Instant) -> bool {
         let changed = match msg {
@@ -191,6 +211,7 @@ impl App {
             Msg::Tick => self.on_tick(now),
             Msg::Action(action) => self.apply(action),
             Msg::Agent(msg) => self.on_agent(msg, now),
+            Msg::Fleet(msg) => self.on_fleet(msg),
             Msg::ThemeLoaded {
                 name,
                 theme,
@@ -242,6 +263,7 @@ impl App {
             View::Jobs if self.jobs.confirm.is_some() => Context::Confirm,
             View::Jobs if self.jobs.logs.is_some() => Context::JobLogs,
             View::Jobs => Context::Jobs,
+            View::Fleet => Context::Fleet,
         }
     }
 

@@ -2,6 +2,7 @@
 
 use crossterm::event::KeyEvent;
 
+use crate::client::target::Target;
 use crate::config::ConfigProblem;
 use crate::proto::TelemetrySnapshot;
 use crate::proto::jobs::{
@@ -11,6 +12,7 @@ use crate::proto::jobs::{
 use crate::proto::telemetry::{HostInfo, ProcessQuery, Sample};
 use crate::proto::{NoticeLevel, Ready};
 use crate::tui::action::Action;
+use crate::tui::app::fleet::FleetMsg;
 use crate::tui::theme::Theme;
 
 /// Everything that can change the console's state.
@@ -28,6 +30,8 @@ pub enum Msg {
     Action(Action),
     /// Something from the agent link.
     Agent(AgentMsg),
+    /// News of one fleet row, from its connection task.
+    Fleet(FleetMsg),
     /// The result of an [`Effect::LoadTheme`].
     ThemeLoaded {
         name: String,
@@ -128,4 +132,9 @@ pub enum Effect {
     Suspend,
     /// Hand a job request to the agent link; its answer comes back as an [`AgentMsg`].
     Job(JobRequest),
+    /// Switch the agent link to this target (drilling into a fleet row): what it says from
+    /// now on is about that instance.
+    Open(Target),
+    /// Start the fleet's row tasks, one per target, by row index.
+    WatchFleet(Vec<Target>),
 }

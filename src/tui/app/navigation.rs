@@ -86,7 +86,7 @@ impl App {
     }
 
     /// Keeps every selection in range and visible for the current layout (the jobs pane's
-    /// too).
+    /// and the fleet's too).
     pub(super) fn fit_lists(&mut self) {
         let layout = self.layout();
         let facts = self.facts();
@@ -100,6 +100,7 @@ impl App {
             }
         }
         self.fit_jobs();
+        self.fit_fleet();
     }
 
     /// Applies the query's sort and filter to the rows held, and puts the selection back on

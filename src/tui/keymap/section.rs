@@ -20,17 +20,20 @@ pub enum Section {
     Confirm,
     /// The help overlay.
     Help,
+    /// The fleet view: one row per instance.
+    Fleet,
 }
 
 impl Section {
     /// Every section, in the order the help overlay lists them.
-    pub const ALL: [Section; 7] = [
+    pub const ALL: [Section; 8] = [
         Section::Global,
         Section::Dashboard,
         Section::Jobs,
         Section::JobLogs,
         Section::JobForm,
         Section::Confirm,
+        Section::Fleet,
         Section::Help,
     ];
 
@@ -44,6 +47,7 @@ impl Section {
             Section::JobForm => "job-form",
             Section::Confirm => "confirm",
             Section::Help => "help",
+            Section::Fleet => "fleet",
         }
     }
 
@@ -57,6 +61,7 @@ impl Section {
             Section::JobForm => "New job form (other keys type into the field)",
             Section::Confirm => "Confirmation bar",
             Section::Help => "Help",
+            Section::Fleet => "Fleet",
         }
     }
 
@@ -85,16 +90,18 @@ pub enum Context {
     JobForm,
     Confirm,
     Help,
+    Fleet,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 7] = [
         Context::Dashboard,
         Context::Jobs,
         Context::JobLogs,
         Context::JobForm,
         Context::Confirm,
         Context::Help,
+        Context::Fleet,
     ];
 
     /// The mode's own section (consulted before `global`).
@@ -106,6 +113,7 @@ impl Context {
             Context::JobForm => Section::JobForm,
             Context::Confirm => Section::Confirm,
             Context::Help => Section::Help,
+            Context::Fleet => Section::Fleet,
         }
     }
 

@@ -234,11 +234,37 @@ fn job_keys_are_there_and_the_form_types_plain_characters() {
             "{context:?} {text}"
         );
     }
-    for text in ["q", "?", ":", "1", "2"] {
+    for text in ["q", "?", ":", "0", "1", "2"] {
         assert_eq!(
             resolve(Context::JobForm, text),
             Resolution::NotFound,
             "{text} is typed in the form"
+        );
+    }
+}
+
+#[test]
+fn fleet_keys_are_there_from_every_view() {
+    let keymap = Keymap::default();
+    let resolve = |context, text: &str| keymap.resolve(context, &[], key(text));
+    for (context, text, action) in [
+        (Context::Dashboard, "0", Action::Fleet),
+        (Context::Jobs, "0", Action::Fleet),
+        (Context::JobLogs, "0", Action::Fleet),
+        (Context::Fleet, "1", Action::Dashboard),
+        (Context::Fleet, "2", Action::Jobs),
+        (Context::Fleet, "j", Action::Down),
+        (Context::Fleet, "k", Action::Up),
+        (Context::Fleet, "<Enter>", Action::FleetOpen),
+        (Context::Fleet, "l", Action::FleetOpen),
+        (Context::Fleet, "/", Action::Filter),
+        (Context::Fleet, "<Esc>", Action::Back),
+        (Context::Fleet, "q", Action::Quit),
+    ] {
+        assert_eq!(
+            resolve(context, text),
+            Resolution::Matched(action),
+            "{context:?} {text}"
         );
     }
 }

@@ -30,6 +30,7 @@ fn emphasis(role: Role) -> Modifier {
         | Role::StateError
         | Role::JobFailed
         | Role::JobRunning
+        | Role::FleetFailed
         | Role::HelpKey
         | Role::HelpSection => Modifier::BOLD,
         _ => Modifier::empty(),

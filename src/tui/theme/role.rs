@@ -69,11 +69,20 @@ pub enum Role {
     JobFailed,
     /// A job that was cancelled.
     JobCancelled,
+    /// A fleet instance that is connected.
+    FleetUp,
+    /// A fleet instance being connected to.
+    FleetConnecting,
+    /// A fleet instance that does not answer (it may come back on its own).
+    FleetUnreachable,
+    /// A fleet instance that refused us: authentication, host key, or another error that
+    /// needs the user.
+    FleetFailed,
 }
 
 impl Role {
     /// Every role, in declaration order.
-    pub const ALL: [Role; 36] = [
+    pub const ALL: [Role; 40] = [
         Role::Text,
         Role::TextMuted,
         Role::TextStrong,
@@ -110,6 +119,10 @@ impl Role {
         Role::JobSucceeded,
         Role::JobFailed,
         Role::JobCancelled,
+        Role::FleetUp,
+        Role::FleetConnecting,
+        Role::FleetUnreachable,
+        Role::FleetFailed,
     ];
 
     /// The role's key in theme files, e.g. `"border.focused"`.
@@ -151,6 +164,10 @@ impl Role {
             Role::JobSucceeded => "job.succeeded",
             Role::JobFailed => "job.failed",
             Role::JobCancelled => "job.cancelled",
+            Role::FleetUp => "fleet.up",
+            Role::FleetConnecting => "fleet.connecting",
+            Role::FleetUnreachable => "fleet.unreachable",
+            Role::FleetFailed => "fleet.failed",
         }
     }
 

@@ -54,6 +54,16 @@ const FORM_HINTS: &[(&[Action], &str)] = &[
     (&[Action::ShellToggle], "shell"),
 ];
 
+const FLEET_HINTS: &[(&[Action], &str)] = &[
+    (&[Action::Quit], "quit"),
+    (&[Action::Help], "help"),
+    (&[Action::Down, Action::Up], "move"),
+    (&[Action::FleetOpen], "open"),
+    (&[Action::Filter], "filter"),
+    (&[Action::Dashboard], "dashboard"),
+    (&[Action::Jobs], "jobs"),
+];
+
 const CONFIRM_HINTS: &[(&[Action], &str)] = &[(&[Action::Confirm], "yes"), (&[Action::Back], "no")];
 
 /// Draws the footer line into `area`.
@@ -63,7 +73,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(input) = &app.input {
         let prompt = match input.kind {
             InputKind::Command => ":",
-            InputKind::Filter | InputKind::JobFilter => "/",
+            InputKind::Filter | InputKind::JobFilter | InputKind::FleetFilter => "/",
         };
         let style = theme.style(Role::CommandLine);
         buf.set_style(area, style);
@@ -112,6 +122,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Context::JobLogs => LOG_HINTS,
         Context::JobForm => FORM_HINTS,
         Context::Confirm => CONFIRM_HINTS,
+        Context::Fleet => FLEET_HINTS,
     };
     let pending = pending_text(app);
     let room = usize::from(area.width).saturating_sub(text::width(&pending) + 2);

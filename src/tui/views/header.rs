@@ -1,4 +1,5 @@
-//! The top line: which machine this is, how long it has been up, how many jobs run and wait,
+//! The top line: which machine this is (and which fleet instance, when the console drilled
+//! into one), how long it has been up, how many jobs run and wait,
 //! whether the agent is answering, and the GPUs (SIMULATED when they are).
 //!
 //! Uptime has minute resolution and the agent state shows no age while samples are on time,
@@ -20,6 +21,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, theme.style(Role::Header));
     let muted = theme.style(Role::TextMuted);
     let mut left = vec![Part::text(9, "station", theme.style(Role::Title))];
+    if let Some(name) = app.fleet.on_name() {
+        left.push(Part::text(9, format!("▸ {name}"), theme.style(Role::Title)));
+    }
     if let Some(host) = &app.host {
         left.push(Part::text(
             10,
@@ -83,6 +87,7 @@ fn right_parts(app: &App) -> Vec<Span<'static>> {
         spans.push(Span::raw("  "));
     }
     let (text, role) = match &app.link {
+        LinkState::Connecting => ("○ connecting".to_owned(), Role::StateWarn),
         LinkState::Waiting => ("○ waiting".to_owned(), Role::StateWarn),
         LinkState::Live => ("● live".to_owned(), Role::StateOk),
         LinkState::Stale { secs } => (format!("◐ stale {}", units::age(*secs)), Role::StateWarn),

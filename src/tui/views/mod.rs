@@ -7,6 +7,7 @@
 pub mod cpu;
 pub mod dashboard;
 pub mod disks;
+pub mod fleet;
 pub mod footer;
 pub mod frame;
 pub mod gpu_card;
@@ -28,6 +29,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     match app.view {
         View::Dashboard => dashboard::render(app, area, buf),
         View::Jobs => jobs::render(app, area, buf),
+        View::Fleet => fleet::render(app, area, buf),
     }
     if let Some(scroll) = app.help {
         help::render(app, scroll, area, buf);
@@ -39,7 +41,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 pub fn cursor(app: &App) -> Option<Position> {
     footer::cursor(app, app.layout().footer).or_else(|| match app.view {
         View::Jobs => jobs::cursor(app, app.area),
-        View::Dashboard => None,
+        View::Dashboard | View::Fleet => None,
     })
 }
 

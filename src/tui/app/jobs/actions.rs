@@ -39,6 +39,7 @@ impl App {
                 | Action::Suspend
                 | Action::Dashboard
                 | Action::Jobs
+                | Action::Fleet
         ) {
             return None;
         }
