@@ -12,7 +12,8 @@ use std::sync::Arc;
 use clap::Args;
 
 use crate::client::autostart::Autostart;
-use crate::client::ssh::{self, HostOverrides, SshOptions};
+use crate::client::ssh::{self, SshOptions};
+use crate::client::target::overrides_for;
 use crate::client::{Client, local};
 use crate::config::{Inventory, Paths};
 
@@ -43,11 +44,7 @@ pub async fn connect(on: Option<&str>, client_name: &str) -> anyhow::Result<Clie
                 .map_err(|problem| anyhow::anyhow!("{problem}"))?;
             let destination = match inventory.get(name) {
                 Some(instance) => {
-                    options.overrides = HostOverrides {
-                        user: instance.user.clone(),
-                        port: instance.port,
-                        identity: instance.identity_path(&options.home),
-                    };
+                    options.overrides = overrides_for(instance, &options.home);
                     instance.host().to_owned()
                 }
                 None => name.to_owned(),

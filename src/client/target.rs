@@ -223,12 +223,17 @@ pub fn instance_options(
     base: &Result<SshOptions, SshError>,
 ) -> Result<SshOptions, LinkProblem> {
     let mut options = base.clone()?;
-    options.overrides = HostOverrides {
+    options.overrides = overrides_for(instance, &options.home);
+    Ok(options)
+}
+
+/// What an inventory entry says over `~/.ssh/config`: its user, port and identity.
+pub fn overrides_for(instance: &Instance, home: &std::path::Path) -> HostOverrides {
+    HostOverrides {
         user: instance.user.clone(),
         port: instance.port,
-        identity: instance.identity_path(&options.home),
-    };
-    Ok(options)
+        identity: instance.identity_path(home),
+    }
 }
 
 /// `attempt`, unless it takes longer than `timeout`.
