@@ -11,6 +11,7 @@ use super::jobs::{
     CancelOutcome, JobDetail, JobFilter, JobId, JobList, JobSpec, JobView, JobsSnapshot,
     JobsUpdate, LogChunk, LogStart, LogStream,
 };
+use super::summary::InstanceSummary;
 use super::telemetry::{History, HostInfo, ProcessQuery, Sample};
 
 /// One frame from a client: the request id and what it asks for.
@@ -79,6 +80,9 @@ pub enum ClientMsg {
         #[serde(rename = "job")]
         id: JobId,
     },
+    /// Start receiving an [`InstanceSummary`] per tick (what the fleet view shows); answered
+    /// with the newest one. Replaces an earlier summary subscription on this connection.
+    SubscribeSummary,
     /// Start receiving job changes; answered with a snapshot. With `only`, the snapshot holds
     /// exactly those jobs (finished or not; an unknown id fails the request) and only their
     /// changes follow — what `station wait` needs, without the rest of the queue.
@@ -123,6 +127,7 @@ impl ClientMsg {
             ClientMsg::CancelJobs { .. } => "cancel_jobs",
             ClientMsg::RequeueJob { .. } => "requeue_job",
             ClientMsg::SubscribeJobs { .. } => "subscribe_jobs",
+            ClientMsg::SubscribeSummary => "subscribe_summary",
             ClientMsg::JobLogs { .. } => "job_logs",
         }
     }
@@ -178,6 +183,12 @@ pub enum Response {
         subscription: u64,
         snapshot: Box<JobsSnapshot>,
     },
+    SummarySubscribed {
+        subscription: u64,
+        /// `None` until the agent has taken its first sample.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<InstanceSummary>,
+    },
     /// The first chunk of a log; with `follow`, `subscription` names the events that carry the
     /// rest. Without `follow`, read on from `chunk.next_offset` until it reaches `size`.
     Log {
@@ -203,6 +214,8 @@ pub struct Ready {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     Telemetry(Box<Sample>),
+    /// The instance at a glance, once per tick.
+    Summary(InstanceSummary),
     /// Jobs changed state, wait reason or GPU use.
     Jobs(Box<JobsUpdate>),
     /// A jobs subscriber fell behind: start again from this snapshot.

@@ -8,6 +8,7 @@
 pub mod codec;
 pub mod jobs;
 pub mod message;
+pub mod summary;
 pub mod telemetry;
 
 #[cfg(test)]

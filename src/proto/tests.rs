@@ -163,6 +163,7 @@ fn every_client_message_round_trips() {
             },
         },
         ClientMsg::SubscribeJobs { only: Vec::new() },
+        ClientMsg::SubscribeSummary,
     ];
     // Request ids differ from the job ids above, so a job id that took the request id's
     // place on the wire would show.

@@ -247,6 +247,11 @@ fn relay(msg: ServerMsg) -> Option<AgentMsg> {
             body: Event::Jobs(_) | Event::JobsResync(_) | Event::Log(_),
             ..
         } => None,
+        // The main link never asks for summaries (the fleet rows do).
+        ServerMsg::Event {
+            body: Event::Summary(_),
+            ..
+        } => None,
     }
 }
 

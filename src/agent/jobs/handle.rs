@@ -95,11 +95,26 @@ pub struct JobsHandle {
     requests: mpsc::Sender<Request>,
     /// Bumped whenever any job ends; log followers wake on it.
     ended: watch::Receiver<u64>,
+    /// Jobs running and queued now.
+    counts: watch::Receiver<(u32, u32)>,
 }
 
 impl JobsHandle {
-    pub fn new(requests: mpsc::Sender<Request>, ended: watch::Receiver<u64>) -> JobsHandle {
-        JobsHandle { requests, ended }
+    pub fn new(
+        requests: mpsc::Sender<Request>,
+        ended: watch::Receiver<u64>,
+        counts: watch::Receiver<(u32, u32)>,
+    ) -> JobsHandle {
+        JobsHandle {
+            requests,
+            ended,
+            counts,
+        }
+    }
+
+    /// Jobs running and queued now, as `(running, queued)`.
+    pub fn counts(&self) -> &watch::Receiver<(u32, u32)> {
+        &self.counts
     }
 
     async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Request) -> Result<T, JobsError> {

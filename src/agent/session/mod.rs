@@ -21,6 +21,7 @@ use super::sampler::{ProcessWatch, Published};
 use super::server::AgentState;
 use crate::core::processes;
 use crate::proto::message::TelemetrySnapshot;
+use crate::proto::summary::InstanceSummary;
 use crate::proto::telemetry::{History, ProcessQuery, Sample};
 use crate::proto::{
     ClientFrame, ClientMsg, ErrorCode, Event, FrameCodec, FrameError, NoticeLevel,
@@ -57,6 +58,8 @@ struct Session {
     telemetry: Option<Telemetry>,
     samples: watch::Receiver<Option<Arc<Published>>>,
     jobs: jobs::JobSubscriptions,
+    /// The summary subscription's id, when the client has one.
+    summary: Option<u64>,
     /// Where log follows queue their events; the session writes them in order.
     outgoing: mpsc::Sender<ServerMsg>,
     outgoing_rx: mpsc::Receiver<ServerMsg>,
@@ -82,6 +85,7 @@ pub async fn run(stream: UnixStream, state: Arc<AgentState>) {
         telemetry: None,
         samples,
         jobs: jobs::JobSubscriptions::default(),
+        summary: None,
         outgoing,
         outgoing_rx,
         state,
@@ -135,16 +139,25 @@ impl Session {
                         return end;
                     }
                 }
-                changed = self.samples.changed(), if self.telemetry.is_some() => {
+                changed = self.samples.changed(), if self.telemetry.is_some() || self.summary.is_some() => {
                     if changed.is_err() {
                         return End::Shutdown;
                     }
                     let published = self.samples.borrow_and_update().clone();
-                    if let (Some(published), Some(telemetry)) = (published, &self.telemetry) {
-                        let sample = select_rows(&published, &telemetry.query);
+                    if let (Some(published), Some(telemetry)) = (&published, &self.telemetry) {
+                        let sample = select_rows(published, &telemetry.query);
                         let event = ServerMsg::Event {
                             subscription: telemetry.id,
                             body: Event::Telemetry(Box::new(sample)),
+                        };
+                        if let Err(end) = self.send(event).await {
+                            return end;
+                        }
+                    }
+                    if let (Some(published), Some(subscription)) = (&published, self.summary) {
+                        let event = ServerMsg::Event {
+                            subscription,
+                            body: Event::Summary(self.summary_of(published)),
                         };
                         if let Err(end) = self.send(event).await {
                             return end;
@@ -212,6 +225,10 @@ impl Session {
                     self.telemetry = None;
                     self.respond(id, Response::Unsubscribed { subscription })
                         .await
+                } else if self.summary == Some(subscription) {
+                    self.summary = None;
+                    self.respond(id, Response::Unsubscribed { subscription })
+                        .await
                 } else if self.unsubscribe_jobs(subscription) {
                     self.respond(id, Response::Unsubscribed { subscription })
                         .await
@@ -220,6 +237,20 @@ impl Session {
                     self.send_error(Some(id), ErrorCode::NotFound, message)
                         .await
                 }
+            }
+            ClientMsg::SubscribeSummary => {
+                let subscription = self.state.next_subscription_id();
+                self.summary = Some(subscription);
+                let latest = self.samples.borrow_and_update().clone();
+                let summary = latest.map(|published| self.summary_of(&published));
+                self.respond(
+                    id,
+                    Response::SummarySubscribed {
+                        subscription,
+                        summary,
+                    },
+                )
+                .await
             }
             msg @ (ClientMsg::SubmitJob { .. }
             | ClientMsg::ListJobs { .. }
@@ -342,6 +373,12 @@ impl Session {
             .ok()?
             .ok()?
             .clone()
+    }
+
+    /// The instance at a glance from `published` and the job runner's counts.
+    fn summary_of(&self, published: &Published) -> InstanceSummary {
+        let (running, queued) = *self.state.jobs.counts().borrow();
+        InstanceSummary::of(&published.sample, running, queued)
     }
 
     async fn respond(&mut self, id: u64, body: Response) -> Result<(), End> {

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use super::summary::{self, JobCounter};
+use super::summary;
 use super::{Backoff, RowTiming};
 use crate::client::Client;
 use crate::client::target::{self, ConnectOptions, LinkProblem, Target};
-use crate::proto::telemetry::{ProcessQuery, Sample};
+use crate::proto::summary::InstanceSummary;
 use crate::proto::{ClientMsg, Event, Response, ServerMsg};
 use crate::tui::app::fleet::{FleetMsg, RowStats, RowUpdate};
 
@@ -33,11 +33,9 @@ enum Ended {
 /// What one connection has learnt so far.
 #[derive(Default)]
 struct Session {
-    telemetry_id: u64,
-    jobs_id: u64,
+    subscription_id: u64,
     hostname: String,
-    sample: Option<Sample>,
-    jobs: Option<JobCounter>,
+    summary: Option<InstanceSummary>,
     /// The last figures sent, so unchanged ones are not sent again.
     sent: Option<RowStats>,
 }
@@ -83,7 +81,7 @@ impl RowTask {
             return Ended::Problem(problem);
         }
         loop {
-            let silence = self.silence(session.sample.as_ref());
+            let silence = self.silence(session.summary.as_ref());
             let incoming = match tokio::time::timeout(silence, client.next_incoming()).await {
                 Err(_) => {
                     let secs = silence.as_secs();
@@ -117,25 +115,15 @@ impl RowTask {
 
     /// How long the agent may stay silent: the row's setting, and at least three of the
     /// agent's sampling intervals.
-    fn silence(&self, sample: Option<&Sample>) -> Duration {
-        let interval = sample.map_or(0, |s| u64::from(s.interval_ms));
+    fn silence(&self, summary: Option<&InstanceSummary>) -> Duration {
+        let interval = summary.map_or(0, |s| u64::from(s.interval_ms));
         self.timing.silence.max(Duration::from_millis(interval * 3))
     }
 }
 
-/// Asks for telemetry without processes or history, and for jobs; the answers arrive with
-/// the events.
+/// Asks for the instance summary: a few hundred bytes per tick, job counts included.
 async fn subscribe(client: &mut Client, session: &mut Session) -> Result<(), LinkProblem> {
-    let telemetry = ClientMsg::SubscribeTelemetry {
-        processes: ProcessQuery {
-            limit: 0,
-            ..ProcessQuery::default()
-        },
-        history: false,
-    };
-    session.telemetry_id = client.send(telemetry).await?;
-    let jobs = ClientMsg::SubscribeJobs { only: Vec::new() };
-    session.jobs_id = client.send(jobs).await?;
+    session.subscription_id = client.send(ClientMsg::SubscribeSummary).await?;
     Ok(())
 }
 
@@ -144,55 +132,31 @@ impl Session {
     fn take(&mut self, msg: ServerMsg) -> Result<(), LinkProblem> {
         match msg {
             ServerMsg::Response {
-                body: Response::Subscribed { snapshot, .. },
+                body: Response::SummarySubscribed { summary, .. },
                 ..
             } => {
-                self.hostname = snapshot.host.hostname.clone();
-                if let Some(sample) = snapshot.latest {
-                    self.sample = Some(sample);
-                }
-            }
-            ServerMsg::Response {
-                body: Response::JobsSubscribed { snapshot, .. },
-                ..
-            }
-            | ServerMsg::Event {
-                body: Event::JobsResync(snapshot),
-                ..
-            } => self
-                .jobs
-                .get_or_insert_with(Default::default)
-                .replace(&snapshot),
-            ServerMsg::Event {
-                body: Event::Jobs(update),
-                ..
-            } => {
-                if let Some(jobs) = self.jobs.as_mut() {
-                    jobs.merge(&update);
+                if summary.is_some() {
+                    self.summary = summary;
                 }
             }
             ServerMsg::Event {
-                body: Event::Telemetry(sample),
+                body: Event::Summary(summary),
                 ..
-            } => self.sample = Some(*sample),
+            } => self.summary = Some(summary),
             ServerMsg::Error {
                 id: Some(id),
                 message,
                 ..
-            } if id == self.telemetry_id => {
+            } if id == self.subscription_id => {
                 return Err(LinkProblem::Other(format!("agent: {message}")));
             }
-            // An agent without a job runner: the row shows no job counts.
-            ServerMsg::Error { id: Some(id), .. } if id == self.jobs_id => self.jobs = None,
             other => tracing::trace!(?other, "fleet row ignores a message"),
         }
         Ok(())
     }
 
-    /// The row's figures, once a sample has arrived.
+    /// The row's figures, once a summary has arrived.
     fn stats(&self) -> Option<RowStats> {
-        let jobs = self.jobs.as_ref().map(JobCounter::counts);
-        let sample = self.sample.as_ref()?;
-        Some(summary::stats(&self.hostname, sample, jobs))
+        Some(summary::stats(&self.hostname, self.summary.as_ref()?))
     }
 }

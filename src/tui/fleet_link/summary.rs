@@ -1,71 +1,30 @@
-//! A row's figures from what its agent sends: one sample, and the running and queued jobs
-//! kept from the jobs snapshot and its changes. Values are rounded to what the row shows, so
-//! a row task sends news only when the row would look different.
+//! A row's figures from what its agent sends: the instance summary (`subscribe_summary`: a
+//! few hundred bytes per tick, job counts included). Values are rounded to what the row
+//! shows, so a row task sends news only when the row would look different.
 
-use std::collections::BTreeMap;
-
-use crate::proto::jobs::{JobId, JobState, JobsSnapshot, JobsUpdate};
-use crate::proto::telemetry::{GpuSource, Sample};
+use crate::proto::summary::{GpuTotals, InstanceSummary};
 use crate::tui::app::fleet::{GpuSummary, JobCounts, RowStats};
 
 /// GPU memory is rounded to this many bytes (what the row shows is coarser still).
 const MEMORY_STEP: u64 = 1 << 26;
 
-/// The jobs that have not ended, by id: enough to count the running and queued ones.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct JobCounter {
-    live: BTreeMap<JobId, JobState>,
-}
-
-impl JobCounter {
-    /// Starts over from a snapshot (the subscription's answer, or a resync).
-    pub fn replace(&mut self, snapshot: &JobsSnapshot) {
-        self.live = snapshot
-            .jobs
-            .iter()
-            .filter(|job| !job.state.is_terminal())
-            .map(|job| (job.id, job.state))
-            .collect();
-    }
-
-    /// Takes a batch of changed jobs.
-    pub fn merge(&mut self, update: &JobsUpdate) {
-        for job in &update.changed {
-            if job.state.is_terminal() {
-                self.live.remove(&job.id);
-            } else {
-                self.live.insert(job.id, job.state);
-            }
-        }
-    }
-
-    pub fn counts(&self) -> JobCounts {
-        let count = |wanted| {
-            let n = self.live.values().filter(|state| **state == wanted).count();
-            u32::try_from(n).unwrap_or(u32::MAX)
-        };
-        JobCounts {
-            running: count(JobState::Running),
-            queued: count(JobState::Queued),
-        }
-    }
-}
-
-/// The row's figures from `sample` of the machine called `hostname`.
-pub fn stats(hostname: &str, sample: &Sample, jobs: Option<JobCounts>) -> RowStats {
-    let memory = &sample.memory;
-    let memory_share = if memory.total == 0 {
+/// The row's figures from `summary` of the machine called `hostname`.
+pub fn stats(hostname: &str, summary: &InstanceSummary) -> RowStats {
+    let memory_share = if summary.memory_total == 0 {
         0.0
     } else {
-        memory.used as f64 * 100.0 / memory.total as f64
+        summary.memory_used as f64 * 100.0 / summary.memory_total as f64
     };
     RowStats {
         hostname: hostname.to_owned(),
-        cpu: percent(f64::from(sample.cpu.total)),
+        cpu: percent(f64::from(summary.cpu)),
         memory: percent(memory_share),
-        gpus: gpu_summary(sample),
-        jobs,
-        uptime_secs: sample.uptime_secs / 60 * 60,
+        gpus: summary.gpus.as_ref().map(gpu_summary),
+        jobs: Some(JobCounts {
+            running: summary.jobs_running,
+            queued: summary.jobs_queued,
+        }),
+        uptime_secs: summary.uptime_secs / 60 * 60,
     }
 }
 
@@ -78,30 +37,15 @@ fn percent(value: f64) -> u8 {
     }
 }
 
-fn gpu_summary(sample: &Sample) -> Option<GpuSummary> {
-    let panel = &sample.gpus;
-    let readable = matches!(panel.source, GpuSource::Nvml { .. } | GpuSource::Simulated);
-    if !readable || panel.gpus.is_empty() {
-        return None;
-    }
-    let utilizations: Vec<u32> = panel.gpus.iter().filter_map(|g| g.utilization).collect();
-    let utilization = (!utilizations.is_empty()).then(|| {
-        let mean = f64::from(utilizations.iter().sum::<u32>()) / utilizations.len() as f64;
-        percent(mean)
-    });
+fn gpu_summary(totals: &GpuTotals) -> GpuSummary {
     let round = |bytes: u64| (bytes + MEMORY_STEP / 2) / MEMORY_STEP * MEMORY_STEP;
-    let with_memory = panel
-        .gpus
-        .iter()
-        .filter_map(|g| Some((g.memory_used?, g.memory_total?)));
-    let (used, total) = with_memory.fold((0, 0), |(u, t), (used, total)| (u + used, t + total));
-    Some(GpuSummary {
-        count: u32::try_from(panel.gpus.len()).unwrap_or(u32::MAX),
-        simulated: panel.is_simulated() || panel.gpus.iter().any(|g| g.simulated),
-        utilization,
-        memory_used: round(used),
-        memory_total: round(total),
-    })
+    GpuSummary {
+        count: totals.count,
+        simulated: totals.simulated,
+        utilization: totals.utilization.map(|u| percent(f64::from(u))),
+        memory_used: round(totals.memory_used),
+        memory_total: round(totals.memory_total),
+    }
 }
 
 #[cfg(test)]
@@ -109,14 +53,25 @@ mod tests {
     use super::*;
     use crate::tui::fixtures;
 
+    fn summary(gpus: usize) -> InstanceSummary {
+        InstanceSummary::of(&fixtures::sample_at(600, gpus), 2, 5)
+    }
+
     #[test]
-    fn a_sample_becomes_rounded_figures() {
-        let sample = fixtures::sample_at(600, 2);
-        let stats = stats("gpu-box", &sample, None);
+    fn a_summary_becomes_rounded_figures() {
+        let summary = summary(2);
+        let stats = stats("gpu-box", &summary);
         assert_eq!(stats.hostname, "gpu-box");
-        assert_eq!(stats.cpu, percent(f64::from(sample.cpu.total)));
+        assert_eq!(stats.cpu, percent(f64::from(summary.cpu)));
         assert!(stats.memory > 0 && stats.memory < 100, "{stats:?}");
         assert_eq!(stats.uptime_secs % 60, 0);
+        assert_eq!(
+            stats.jobs,
+            Some(JobCounts {
+                running: 2,
+                queued: 5
+            })
+        );
         let gpus = stats.gpus.unwrap();
         assert_eq!((gpus.count, gpus.simulated), (2, true));
         assert!(gpus.memory_total > gpus.memory_used, "{gpus:?}");
@@ -125,34 +80,14 @@ mod tests {
 
     #[test]
     fn no_gpu_reading_is_no_summary() {
-        let sample = fixtures::sample_at(600, 0);
-        assert_eq!(stats("x", &sample, None).gpus, None);
+        assert_eq!(stats("x", &summary(0)).gpus, None);
     }
 
     #[test]
-    fn jobs_are_counted_from_the_snapshot_and_its_changes() {
-        let snapshot = fixtures::jobs::snapshot();
-        let mut counter = JobCounter::default();
-        counter.replace(&snapshot);
-        let before = counter.counts();
-        let expected = |state| {
-            let n = snapshot.jobs.iter().filter(|j| j.state == state).count();
-            u32::try_from(n).unwrap()
-        };
-        assert_eq!(before.running, expected(JobState::Running));
-        assert_eq!(before.queued, expected(JobState::Queued));
-        let mut ended = snapshot
-            .jobs
-            .iter()
-            .find(|j| j.state == JobState::Running)
-            .unwrap()
-            .clone();
-        ended.state = JobState::Succeeded;
-        counter.merge(&JobsUpdate {
-            changed: vec![ended],
-            capacity: None,
-        });
-        assert_eq!(counter.counts().running, before.running - 1);
-        assert_eq!(counter.counts().queued, before.queued);
+    fn a_summary_is_small_whatever_the_gpus() {
+        for gpus in [0, 2, 8] {
+            let bytes = serde_json::to_vec(&summary(gpus)).unwrap().len();
+            assert!(bytes < 400, "{gpus} GPUs: {bytes} bytes");
+        }
     }
 }

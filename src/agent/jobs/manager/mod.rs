@@ -37,7 +37,7 @@ use super::store::{Store, StoredJob};
 use super::views::{self, LiveFacts};
 use crate::agent::sampler::Published;
 use crate::core::jobs::accounting::Attribution;
-use crate::proto::jobs::{JobCapacity, JobId, JobView, JobsUpdate};
+use crate::proto::jobs::{JobCapacity, JobId, JobState, JobView, JobsUpdate};
 
 /// Finished jobs kept in memory for snapshots (the store has all of them).
 const RECENT_FINISHED: usize = 200;
@@ -110,6 +110,8 @@ struct Manager {
     needs_pass: bool,
     updates: broadcast::Sender<Arc<JobsUpdate>>,
     ended: watch::Sender<u64>,
+    /// Jobs running and queued, for instance summaries.
+    counts: watch::Sender<(u32, u32)>,
     internal: mpsc::UnboundedSender<Internal>,
     /// The shim the next job is handed to.
     spare: SpareShim,
@@ -130,6 +132,7 @@ pub fn start(
     let (internal, internal_rx) = mpsc::unbounded_channel();
     let (updates, _) = broadcast::channel(UPDATE_BACKLOG);
     let (ended, ended_rx) = watch::channel(0);
+    let (counts, counts_rx) = watch::channel((0, 0));
     let mut manager = Manager {
         store,
         paths,
@@ -144,6 +147,7 @@ pub fn start(
         needs_pass: true,
         updates,
         ended,
+        counts,
         internal,
         spare: SpareShim::default(),
     };
@@ -165,7 +169,7 @@ pub fn start(
             runtime.block_on(manager.run(requests_rx, internal_rx, samples, adopted));
         })
         .context("cannot start the jobs thread")?;
-    Ok(JobsHandle::new(requests, ended_rx))
+    Ok(JobsHandle::new(requests, ended_rx, counts_rx))
 }
 
 impl Manager {
@@ -250,6 +254,18 @@ impl Manager {
         if self.changed.is_empty() && !self.capacity_changed {
             return;
         }
+        let running = self
+            .active
+            .values()
+            .filter(|a| a.job.state == JobState::Running)
+            .count();
+        let queued = self.active.len() - running;
+        let counts = (
+            u32::try_from(running).unwrap_or(u32::MAX),
+            u32::try_from(queued).unwrap_or(u32::MAX),
+        );
+        self.counts
+            .send_if_modified(|now| std::mem::replace(now, counts) != counts);
         let update = JobsUpdate {
             changed: std::mem::take(&mut self.changed).into_values().collect(),
             capacity: std::mem::take(&mut self.capacity_changed).then(|| self.capacity.clone()),
