@@ -27,72 +27,21 @@ STATION_BIN=${STATION_BIN:-$ROOT/target/release/station}
 if [[ ! -x $STATION_BIN ]]; then
     (cd "$ROOT" && cargo build --release --quiet)
 fi
-command -v sshd >/dev/null || [[ -x /usr/sbin/sshd ]] || {
-    echo "ssh: needs openssh-server (apt-get install openssh-server)" >&2
-    exit 1
-}
+# shellcheck source=bench/lib/sshd.sh
+source "$ROOT/bench/lib/sshd.sh"
 
 WORK=$(mktemp -d /tmp/station-bench-ssh.XXXXXX)
-SSHD_PID=""
 cleanup() {
     set +e
-    [[ -n $SSHD_PID ]] && kill "$SSHD_PID" 2>/dev/null
-    env_remote "$STATION_BIN" agent stop >/dev/null 2>&1
+    stop_bench_sshd
     [[ ${BENCH_KEEP:-0} == 1 ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
+start_bench_sshd
 
-mkdir -p "$WORK"/{home/.ssh,remote/{home,config,state,runtime},server} /run/sshd
-chmod 700 "$WORK/home/.ssh" "$WORK/remote/runtime"
-env_remote() {
-    env -i PATH="$PATH" LANG=C.UTF-8 HOME="$WORK/remote/home" XDG_CONFIG_HOME="$WORK/remote/config" \
-        XDG_STATE_HOME="$WORK/remote/state" XDG_RUNTIME_DIR="$WORK/remote/runtime" "$@"
-}
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/server/host_ed25519"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/home/.ssh/id_bench"
-cp "$WORK/home/.ssh/id_bench.pub" "$WORK/server/authorized_keys"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$WORK/server/sshd_config" <<EOF
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $WORK/server/host_ed25519
-AuthorizedKeysFile $WORK/server/authorized_keys
-PidFile $WORK/server/sshd.pid
-StrictModes no
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin yes
-LogLevel ERROR
-EOF
-/usr/sbin/sshd -D -f "$WORK/server/sshd_config" -E "$WORK/server/sshd.log" &
-SSHD_PID=$!
-echo "[127.0.0.1]:$PORT $(cut -d' ' -f1,2 "$WORK/server/host_ed25519.pub")" >"$WORK/home/.ssh/known_hosts"
-cat >"$WORK/home/.ssh/config" <<EOF
-Host bench
-    HostName 127.0.0.1
-    Port $PORT
-    User $(id -un)
-    IdentityFile $WORK/home/.ssh/id_bench
-    IdentitiesOnly yes
-    UserKnownHostsFile $WORK/home/.ssh/known_hosts
-EOF
-for _ in {1..100}; do
-    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-    sleep 0.05
-done
-
-REMOTE_COMMAND="env HOME=$WORK/remote/home XDG_CONFIG_HOME=$WORK/remote/config XDG_STATE_HOME=$WORK/remote/state XDG_RUNTIME_DIR=$WORK/remote/runtime $STATION_BIN agent --stdio"
-local_env() {
-    env -i PATH="$PATH" LANG=C.UTF-8 HOME="$WORK/home" STATION_REMOTE_COMMAND="$REMOTE_COMMAND" "$@"
-}
 # The remote agent starts once, outside the timing.
 local_env "$STATION_BIN" status --on bench --json >/dev/null
 
-now_us() {
-    local t=${EPOCHREALTIME/[.,]/}
-    printf '%s' "$t"
-}
 median_ms() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'; }
 time_runs() {
     local i t0 t1 samples=()
