@@ -118,3 +118,56 @@ fn a_remote_cwd_must_be_a_path_there() {
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     assert!(String::from_utf8_lossy(&output.stderr).contains("/no/such/folder"));
 }
+
+#[test]
+fn logs_follow_survives_a_dropped_connection_without_repeating_lines() {
+    let world = trusted_world();
+    let output = world.station(
+        &[
+            "submit",
+            "--on",
+            ALIAS,
+            "--shell",
+            "for i in 1 2 3 4 5 6 7 8; do echo line $i; sleep 0.3; done",
+        ],
+        &[],
+    );
+    assert!(output.status.success(), "{}", describe(&output));
+    let id = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    let mut follow = world
+        .local
+        .command(["logs", "--on", ALIAS, "-f", &id])
+        .env("STATION_REMOTE_COMMAND", world.remote_command())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(follow.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert_eq!(first, "line 1\n");
+    // Drop the SSH connection under the follow (the job goes on on the remote side).
+    for pid in world.sshd.connection_pids() {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let mut stderr = String::new();
+    follow
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(follow.wait().unwrap().success(), "{stderr}");
+    assert_eq!(
+        format!("{first}{rest}"),
+        (1..=8).map(|i| format!("line {i}\n")).collect::<String>(),
+        "every line once; stderr: {stderr}"
+    );
+    assert!(stderr.contains("connecting again"), "{stderr}");
+}
