@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The console's fleet view with many instances, against a real sshd this script starts on
-# 127.0.0.1 (see bench/lib/sshd.sh): an inventory of N instances (default 30) that all name
-# the same loopback host, the console in a 200×50 tmux pane at the default 1 s refresh.
+# 127.0.0.1 (see bench/lib/sshd.sh): an inventory of N instances (default 30), each under its
+# own SSH alias of that one loopback host (so each row has its own SSH connection), the
+# console in a 200×50 tmux pane at the default 1 s refresh.
 #
 #   console CPU   % of one core over BENCH_SECONDS (30), once every row is up
 #   SSH traffic   loopback bytes per second per instance over the same window (both ways;
@@ -51,10 +52,13 @@ trap cleanup EXIT INT TERM
 start_bench_sshd
 local_env "$STATION_BIN" status --on bench --json >/dev/null
 
+# Each instance gets its own alias (b01, b02, …: the same sshd), so each row has its own SSH
+# connection, as instances on different machines would.
+sed -i 's/^Host bench$/Host bench b??/' "$WORK/home/.ssh/config"
 inventory=$WORK/home/.config/station/instances.toml
 : >"$inventory"
 for ((i = 1; i <= INSTANCES; i++)); do
-    printf '[[instance]]\nname = "i%02d"\nhost = "bench"\n\n' "$i" >>"$inventory"
+    printf '[[instance]]\nname = "i%02d"\nhost = "b%02d"\n\n' "$i" "$i" >>"$inventory"
 done
 
 screen() { tmux -S "$TMUX_SOCKET" capture-pane -p -t bench; }

@@ -84,6 +84,7 @@ fn options(world: &SshWorld, prompt: Arc<dyn Prompt>) -> SshOptions {
         remote_command: world.remote_command(),
         prompt,
         overrides: Default::default(),
+        sessions: Default::default(),
     }
 }
 
@@ -241,4 +242,30 @@ async fn a_connection_lost_in_use_is_an_error_naming_the_host() {
         )),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn a_second_agent_connection_to_the_same_host_reuses_the_ssh_connection() {
+    let world = SshWorld::new();
+    world.trust_server();
+    world.write_default_config();
+    let options = options(&world, Scripted::trusting());
+    let accepted = || world.sshd.log().matches("Accepted publickey").count();
+    let mut first = ssh::connect_agent(ALIAS, &options, "test").await.unwrap();
+    let mut second = ssh::connect_agent(ALIAS, &options.clone(), "test")
+        .await
+        .unwrap();
+    assert_eq!(status_pid(&mut first).await, status_pid(&mut second).await);
+    assert_eq!(
+        accepted(),
+        1,
+        "one SSH connection for both:\n{}",
+        world.sshd.log()
+    );
+    // Once nothing uses it, the next connection is a new one.
+    drop(first);
+    drop(second);
+    let mut third = ssh::connect_agent(ALIAS, &options, "test").await.unwrap();
+    status_pid(&mut third).await;
+    assert_eq!(accepted(), 2, "{}", world.sshd.log());
 }

@@ -29,8 +29,9 @@ pub use prompt::{NoPrompt, Prompt, PromptFuture, UnknownHostKey};
 pub use remote_agent::RemoteAgentStream;
 pub use session::SshSession;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use super::{Client, ClientError};
 
@@ -58,6 +59,40 @@ pub struct SshOptions {
     pub prompt: Arc<dyn Prompt>,
     /// Settings that win over `~/.ssh/config` for the destination (an inventory entry's).
     pub overrides: HostOverrides,
+    /// Connections already open, shared by every clone of these options: a second agent
+    /// connection to the same place is a new channel on the same SSH connection.
+    pub sessions: Arc<SessionPool>,
+}
+
+/// Open SSH connections by destination (and overrides). Held weakly: a connection lives as
+/// long as some agent stream uses it.
+#[derive(Debug, Default)]
+pub struct SessionPool(std::sync::Mutex<HashMap<String, Weak<SshSession>>>);
+
+impl SessionPool {
+    fn key(destination: &str, overrides: &HostOverrides) -> String {
+        format!("{destination}\u{0}{overrides:?}")
+    }
+
+    /// A connection to `destination` that is still open.
+    fn live(&self, destination: &str, overrides: &HostOverrides) -> Option<Arc<SshSession>> {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.retain(|_, session| session.strong_count() > 0);
+        map.get(&Self::key(destination, overrides))?
+            .upgrade()
+            .filter(|session| !session.is_closed())
+    }
+
+    fn keep(&self, destination: &str, overrides: &HostOverrides, session: &Arc<SshSession>) {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.insert(Self::key(destination, overrides), Arc::downgrade(session));
+    }
 }
 
 /// What an inventory entry says about its host, over `~/.ssh/config`.
@@ -112,21 +147,45 @@ impl SshOptions {
             remote_command,
             prompt,
             overrides: HostOverrides::default(),
+            sessions: Arc::default(),
         })
     }
 }
 
+/// A new SSH connection to `destination` with the remote command started on it; the pool
+/// keeps it for the next connection to the same place.
+async fn open_fresh(
+    destination: &str,
+    options: &SshOptions,
+    command: &str,
+) -> Result<(Arc<SshSession>, RemoteAgentStream), SshError> {
+    let session = Arc::new(SshSession::connect(destination, options).await?);
+    options
+        .sessions
+        .keep(destination, &options.overrides, &session);
+    let stream = RemoteAgentStream::start(Arc::clone(&session), command).await?;
+    Ok((session, stream))
+}
+
 /// Connects to `destination` (`[user@]host`, as `ssh` takes it) over SSH, starts the remote
-/// agent bridge and completes the protocol handshake.
+/// agent bridge and completes the protocol handshake. When these options (or a clone) already
+/// hold an open connection to the same place, the bridge runs on a new channel of it.
 pub async fn connect_agent(
     destination: &str,
     options: &SshOptions,
     client_name: &str,
 ) -> Result<Client, SshError> {
-    let session = Arc::new(SshSession::connect(destination, options).await?);
-    let host = session.endpoint().clone();
     let command = options.remote_command.clone();
-    let stream = RemoteAgentStream::start(Arc::clone(&session), &command).await?;
+    let reused = options.sessions.live(destination, &options.overrides);
+    let (session, stream) = match reused {
+        Some(session) => match RemoteAgentStream::start(Arc::clone(&session), &command).await {
+            Ok(stream) => (session, stream),
+            // It closed meanwhile: open a new one below.
+            Err(_) => open_fresh(destination, options, &command).await?,
+        },
+        None => open_fresh(destination, options, &command).await?,
+    };
+    let host = session.endpoint().clone();
     let exit = stream.exit();
     let error =
         match Client::handshake_within(stream, client_name, patience::REMOTE_HELLO_TIMEOUT).await {
