@@ -183,3 +183,38 @@ fn an_instance_over_ssh_is_up_in_the_fleet_and_its_dashboard_opens() {
     );
     world.local.stop_agent();
 }
+
+#[test]
+fn station_connect_asks_about_an_unknown_host_then_opens_its_dashboard() {
+    let world = SshWorld::new();
+    world.write_default_config();
+    // The host is not known yet: `connect` asks on the terminal before taking the screen.
+    let tmux = console_builder(&world.local)
+        .env("STATION_REMOTE_COMMAND", world.remote_command())
+        .spawn(["sh", "-c", WRAPPER, STATION_BIN, "connect", ALIAS]);
+    wait_for_console(&tmux, "the host-key question", |s| {
+        s.contains("can't be established") && s.contains("(yes/no")
+    });
+    tmux.type_line("yes");
+    wait_for_console(&tmux, "the remote dashboard", |s| {
+        let header = s.lines().next().unwrap_or_default();
+        header.contains(&format!("▸ {ALIAS}")) && header.contains("● live") && s.contains("CPU")
+    });
+    tmux.send_keys(&["q"]);
+    let screen = tmux.wait_until("the console exited", |s| s.contains(EXIT_MARK));
+    assert!(screen.contains(&format!("{EXIT_MARK}0")), "{screen}");
+    let known = std::fs::read_to_string(world.known_hosts()).unwrap();
+    assert_eq!(
+        known,
+        world.sshd.known_hosts_line(),
+        "the yes recorded the key"
+    );
+    assert!(
+        world.remote.agent_pid().is_some(),
+        "the remote agent was started through SSH"
+    );
+    // The fleet's `local` row may have started this machine's agent.
+    if world.local.agent_pid().is_some() {
+        world.local.stop_agent();
+    }
+}

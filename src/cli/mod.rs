@@ -62,6 +62,15 @@ pub enum Command {
     /// List, add, remove or import the instances Station reaches over SSH (instances.toml).
     #[command(subcommand)]
     Fleet(fleet::FleetCommand),
+    /// Open the console on another instance over SSH: HOST is a name from `station fleet ls`
+    /// or a host as `ssh` takes it. Host-key and passphrase questions are asked here, before
+    /// the screen is taken.
+    Connect {
+        #[arg(value_name = "HOST")]
+        host: String,
+        #[command(flatten)]
+        console: ConsoleArgs,
+    },
     /// Check or locate the configuration files.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -150,7 +159,11 @@ pub enum ConfigCommand {
 /// Runs what the command line asked for and turns the outcome into an exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
-        None => crate::tui::run(cli.console),
+        None => crate::tui::run(cli.console, None),
+        Some(Command::Connect { host, console }) => {
+            let prompt = std::sync::Arc::new(ssh_prompt::TerminalPrompt::new());
+            crate::tui::run(console, Some((host, prompt)))
+        }
         Some(Command::Agent(args)) => agent_ctl::run(args),
         Some(Command::Status(args)) => status::run(&args),
         Some(Command::Job(command)) => return jobs::run(&command),

@@ -33,6 +33,7 @@ pub mod views;
 pub mod widgets;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -40,15 +41,21 @@ use ratatui::layout::Rect;
 
 use crate::cli::ConsoleArgs;
 use crate::client::autostart::Autostart;
+use crate::client::ssh::Prompt;
 use crate::client::target::{ConnectOptions, Target};
-use crate::config::{Config, Inventory, Paths};
+use crate::config::{Config, Instance, Inventory, Paths};
 use app::{AgentMsg, App, Msg};
 
 /// Runs the console until the user quits.
 ///
 /// Configuration problems are reported and the agent is reached before the screen is taken,
 /// so every error up to that point prints as ordinary text.
-pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
+/// `connect`: the instance to open first (an inventory name or an SSH host) and who answers
+/// the questions of its first connection (the terminal, before the screen is taken).
+pub fn run(
+    args: ConsoleArgs,
+    connect: Option<(String, Arc<dyn Prompt>)>,
+) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env();
     let mut problems = Vec::new();
     let loaded = Config::load(&paths.config_file());
@@ -65,12 +72,20 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
     problems.extend(theme_problems);
     problems.extend(keymap_problems);
     // A broken inventory is reported like any other file; the fleet is then this machine.
-    let inventory = Inventory::load(&paths.instances_file()).unwrap_or_else(|problem| {
+    let mut inventory = Inventory::load(&paths.instances_file()).unwrap_or_else(|problem| {
         problems.push(problem);
         Inventory {
             path: paths.instances_file(),
             instances: Vec::new(),
         }
+    });
+    // `station connect HOST`: an instance the inventory does not name joins the fleet for
+    // this session.
+    let start = connect.map(|(name, prompt)| {
+        if inventory.get(&name).is_none() {
+            inventory.instances.push(Instance::named(&name));
+        }
+        (name, prompt)
     });
     if !problems::confirm_problems(&problems)? {
         return Ok(ExitCode::from(2));
@@ -96,19 +111,36 @@ pub fn run(args: ConsoleArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the console's runtime")?;
     let options = ConnectOptions::new(paths.clone(), autostart, "console");
+    let (target, first_options) = match &start {
+        None => (Target::Local, options.clone()),
+        Some((name, prompt)) => {
+            let instance = inventory
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| Instance::named(name));
+            let mut first = options.clone();
+            if let Ok(ssh) = first.ssh.as_mut() {
+                ssh.prompt = Arc::clone(prompt);
+            }
+            (Target::for_instance(instance), first)
+        }
+    };
     runtime.block_on(async {
-        let (client, connected) = agent_link::subscribe(&Target::Local, &app.query, &options)
+        let (client, connected) = agent_link::subscribe(&target, &app.query, &first_options)
             .await
-            .context("cannot reach the agent")?;
+            .with_context(|| format!("cannot reach the agent on {}", target.describe()))?;
         tracing::info!(agent_pid = client.ready().agent_pid, "console connected");
         app.update(
             Msg::Agent(AgentMsg::Connected(Box::new(connected))),
             Instant::now(),
         );
-        let link =
-            agent_link::AgentLink::spawn(client, app.query.clone(), Target::Local, options.clone());
-        // With instances configured, the fleet is the first screen.
+        let link = agent_link::AgentLink::spawn(client, app.query.clone(), target, options.clone());
+        // With instances configured, the fleet is the first screen; `connect` opens on its
+        // instance's dashboard.
         app.set_fleet(&inventory.instances);
+        if let Some((name, _)) = &start {
+            app.start_on(name);
+        }
         let mut guard =
             terminal::TerminalGuard::enter().context("cannot take over the terminal")?;
         // The loop carries out what the first updates asked for (a query for the rows the

@@ -237,6 +237,16 @@ impl App {
         true
     }
 
+    /// Marks the console as already on the instance called `name` (the console was started
+    /// with `station connect`): its row, its dashboard, no new connection.
+    pub fn start_on(&mut self, name: &str) {
+        if let Some(index) = self.fleet.rows.iter().position(|row| row.name == name) {
+            self.fleet.selected = index;
+            self.fleet.on = index;
+            self.show_view(View::Dashboard);
+        }
+    }
+
     /// Drops what the console holds about the instance it was on: another one's samples,
     /// history, processes and jobs must never mix with these.
     fn forget_instance(&mut self) {
