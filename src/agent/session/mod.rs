@@ -35,6 +35,9 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long `status` waits for the first sample of an agent that just started.
 const FIRST_SAMPLE_WAIT: Duration = Duration::from_secs(3);
 
+/// How long a connection closed for a protocol error is read (and ignored) before it closes.
+const CLOSE_LINGER: Duration = Duration::from_secs(1);
+
 /// Events about the connection itself (not a subscription) use this id.
 pub const CONNECTION_EVENTS: u64 = 0;
 
@@ -125,6 +128,7 @@ impl Session {
                     Some(Err(FrameError::TooLarge { limit })) => {
                         let message = format!("frame longer than {limit} bytes; closing the connection");
                         let _ = self.send_error(None, ErrorCode::FrameTooLarge, message.clone()).await;
+                        self.linger(reader).await;
                         return End::Broken(message);
                     }
                     Some(Err(error)) => return End::Broken(error.to_string()),
@@ -379,6 +383,18 @@ impl Session {
     fn summary_of(&self, published: &Published) -> InstanceSummary {
         let (running, queued) = *self.state.jobs.counts().borrow();
         InstanceSummary::of(&published.sample, running, queued)
+    }
+
+    /// Before hanging up on a client that is still sending: says no more (shutdown of our
+    /// side) and reads what it sends for a moment. Closing with its bytes unread would reset
+    /// the connection, and the client could lose the error it was just sent.
+    async fn linger(&mut self, reader: &mut Reader) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let _ = self.writer.get_mut().shutdown().await;
+        let mut discard = vec![0; 64 * 1024];
+        let drained =
+            async { while matches!(reader.get_mut().read(&mut discard).await, Ok(n) if n > 0) {} };
+        let _ = tokio::time::timeout(CLOSE_LINGER, drained).await;
     }
 
     async fn respond(&mut self, id: u64, body: Response) -> Result<(), End> {
