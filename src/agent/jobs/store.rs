@@ -59,6 +59,39 @@ pub struct StoredJob {
     pub runs: u32,
 }
 
+impl StoredJob {
+    /// A job just submitted: queued, never started.
+    pub fn queued(id: JobId, spec: JobSpec, submitted_at_ms: u64) -> StoredJob {
+        StoredJob {
+            id,
+            spec,
+            state: JobState::Queued,
+            submitted_at_ms,
+            started_at_ms: None,
+            ended_at_ms: None,
+            exit_code: None,
+            signal: None,
+            reason: None,
+            gpus: Vec::new(),
+            shim_pid: None,
+            master_port: None,
+            logs_truncated: false,
+            cancel_requested: false,
+            kill_deadline_ms: None,
+            runs: 0,
+        }
+    }
+
+    /// The job back in the queue, as [`Store::requeue`] records it: its run fields cleared,
+    /// its count of runs kept.
+    pub fn requeued(self) -> StoredJob {
+        StoredJob {
+            runs: self.runs,
+            ..StoredJob::queued(self.id, self.spec, self.submitted_at_ms)
+        }
+    }
+}
+
 /// How a job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobEnd {

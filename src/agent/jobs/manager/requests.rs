@@ -78,24 +78,7 @@ impl Manager {
             .insert(&spec, submitted_at)
             .map_err(|e| store_failed(&e))?;
         tracing::info!(job = id, "jobs: submitted");
-        self.insert_active(StoredJob {
-            id,
-            spec,
-            state: JobState::Queued,
-            submitted_at_ms: submitted_at,
-            started_at_ms: None,
-            ended_at_ms: None,
-            exit_code: None,
-            signal: None,
-            reason: None,
-            gpus: Vec::new(),
-            shim_pid: None,
-            master_port: None,
-            logs_truncated: false,
-            cancel_requested: false,
-            kill_deadline_ms: None,
-            runs: 0,
-        });
+        self.insert_active(StoredJob::queued(id, spec, submitted_at));
         self.touch(id);
         // Answered now, once committed; the pass that may start it runs right after.
         self.needs_pass = true;
@@ -210,21 +193,7 @@ impl Manager {
         self.store.requeue(id).map_err(|e| store_failed(&e))?;
         tracing::info!(job = id, "jobs: requeued");
         self.recent.retain(|view| view.id != id);
-        self.insert_active(StoredJob {
-            state: JobState::Queued,
-            started_at_ms: None,
-            ended_at_ms: None,
-            exit_code: None,
-            signal: None,
-            reason: None,
-            gpus: Vec::new(),
-            shim_pid: None,
-            master_port: None,
-            logs_truncated: false,
-            cancel_requested: false,
-            kill_deadline_ms: None,
-            ..job
-        });
+        self.insert_active(job.requeued());
         self.touch(id);
         self.schedule();
         self.view_of(id)
