@@ -4,11 +4,13 @@
 //! Themes and keymaps are loaded by the console (`tui::theme`, `tui::keymap`) with the same
 //! problem type, so every broken file reads the same way.
 
+pub mod duration;
 pub mod error;
 pub mod file;
 pub mod instances;
 pub mod jobs;
 pub mod paths;
+pub mod setup;
 
 pub use error::{ConfigProblem, Severity};
 pub use file::{AgentConfig, Config};

@@ -81,6 +81,16 @@ impl Paths {
         self.config_dir.join("config.toml")
     }
 
+    /// The agent's own settings (`[power]`, `[setup]`), which the agent may rewrite.
+    pub fn agent_settings_file(&self) -> PathBuf {
+        self.config_dir.join("agent.toml")
+    }
+
+    /// Setup scripts' markers and logs.
+    pub fn setup_dir(&self) -> PathBuf {
+        self.state_dir.join("setup")
+    }
+
     /// The fleet inventory (`config::instances`).
     pub fn instances_file(&self) -> PathBuf {
         self.config_dir.join("instances.toml")
