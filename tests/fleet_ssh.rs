@@ -75,6 +75,7 @@ async fn every_ssh_failure_shows_as_its_own_state_and_a_trusted_instance_goes_up
         remote_command: world.remote_command(),
         prompt: Arc::new(NoPrompt),
         overrides: Default::default(),
+        install: Default::default(),
         sessions: Default::default(),
     };
     let mut options = ConnectOptions::new(

@@ -9,6 +9,7 @@ mod support;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use station::client::ssh::install::{InstallOffer, InstallPolicy, launcher_command};
 use station::client::ssh::{
     self, Endpoint, Prompt, PromptFuture, RemoteEnd, SshError, SshOptions, UnknownHostKey,
 };
@@ -21,6 +22,7 @@ use support::sshd::{fingerprint, keygen};
 #[derive(Default)]
 struct Scripted {
     trust: bool,
+    install: bool,
     passphrases: Mutex<Vec<Option<String>>>,
     asked: Mutex<Vec<String>>,
 }
@@ -72,6 +74,18 @@ impl Prompt for Scripted {
         let answer = self.passphrases.lock().unwrap().remove(0);
         Box::pin(async move { answer })
     }
+
+    fn confirm_install<'a>(&'a self, offer: &'a InstallOffer) -> PromptFuture<'a, bool> {
+        self.asked
+            .lock()
+            .unwrap()
+            .push(format!("install on {}", offer.host));
+        assert!(
+            offer.platform.starts_with(std::env::consts::ARCH),
+            "{offer}"
+        );
+        Box::pin(async move { self.install })
+    }
 }
 
 fn options(world: &SshWorld, prompt: Arc<dyn Prompt>) -> SshOptions {
@@ -84,6 +98,7 @@ fn options(world: &SshWorld, prompt: Arc<dyn Prompt>) -> SshOptions {
         remote_command: world.remote_command(),
         prompt,
         overrides: Default::default(),
+        install: Default::default(),
         sessions: Default::default(),
     }
 }
@@ -268,4 +283,47 @@ async fn a_second_agent_connection_to_the_same_host_reuses_the_ssh_connection() 
     let mut third = ssh::connect_agent(ALIAS, &options, "test").await.unwrap();
     status_pid(&mut third).await;
     assert_eq!(accepted(), 2, "{}", world.sshd.log());
+}
+
+#[tokio::test]
+async fn an_install_is_offered_with_the_platform_and_a_no_uploads_nothing() {
+    let world = SshWorld::without_station(None);
+    world.trust_server();
+    world.write_default_config();
+    let prompt = Arc::new(Scripted::default());
+    let mut options = options(&world, prompt.clone());
+    options.remote_command = launcher_command();
+    options.install = InstallPolicy {
+        binary: Some(support::station::STATION_BIN.into()),
+        consented: false,
+        launcher: true,
+    };
+    let error = ssh::connect_agent(ALIAS, &options, "test")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, SshError::RemoteCommandMissing { .. }),
+        "{error}"
+    );
+    assert_eq!(
+        prompt.asked(),
+        [format!(
+            "install on {ALIAS} (127.0.0.1:{})",
+            world.sshd.port()
+        )]
+    );
+    assert!(!world.installed_binary().exists());
+
+    // A yes installs it and the same call goes on to the agent.
+    let yes = Arc::new(Scripted {
+        install: true,
+        ..Scripted::default()
+    });
+    options.prompt = yes.clone();
+    let mut client = ssh::connect_agent(ALIAS, &options, "test").await.unwrap();
+    assert_eq!(
+        status_pid(&mut client).await,
+        u32::try_from(world.remote.agent_pid().unwrap()).unwrap()
+    );
+    assert!(world.installed_binary().exists());
 }

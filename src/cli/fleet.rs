@@ -1,11 +1,13 @@
 //! `station fleet ls|add|rm|import`: the inventory of instances (`instances.toml`), edited
-//! without touching the user's comments. Nothing here connects anywhere.
+//! without touching the user's comments; these connect nowhere. `station fleet install`
+//! puts this station on an instance ([`install`]).
 //!
 //! Exit codes: 0 done; 2 bad input (an invalid name, port or value, a duplicate or unknown
 //! name, a broken `instances.toml` or `~/.ssh/config`); 1 any other failure (a file that
 //! cannot be written). Errors are printed as `station fleet VERB: error: …`, naming the file,
 //! and for a broken file its line and column with the line itself.
 
+mod install;
 mod render;
 
 use std::path::{Path, PathBuf};
@@ -50,6 +52,18 @@ pub enum FleetCommand {
     /// instance, or already the host of one, is skipped and said so.
     #[command(after_help = EXIT_CODES_HELP)]
     Import(ImportArgs),
+    /// Install this station on an instance, or replace another version there.
+    ///
+    /// Checks the instance's architecture and C library, uploads this binary over SFTP to
+    /// ~/.local/share/station/bin/station-VERSION and checks that it starts; an agent of
+    /// another version is stopped (its jobs keep running) and the next connection starts
+    /// this one. Does nothing when this version already answers there.
+    #[command(
+        after_help = "Exit codes: 0 installed or already there; 1 it could not be \
+                            installed (unreachable, another architecture, an upload that \
+                            failed)."
+    )]
+    Install(install::InstallArgs),
 }
 
 impl FleetCommand {
@@ -60,6 +74,7 @@ impl FleetCommand {
             FleetCommand::Add(_) => "add",
             FleetCommand::Rm(_) => "rm",
             FleetCommand::Import(_) => "import",
+            FleetCommand::Install(_) => "install",
         }
     }
 }
@@ -120,6 +135,7 @@ pub fn run(command: &FleetCommand) -> ExitCode {
         FleetCommand::Add(args) => add(&file, args),
         FleetCommand::Rm(args) => remove(&file, args),
         FleetCommand::Import(args) => import(&file, args),
+        FleetCommand::Install(args) => install::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

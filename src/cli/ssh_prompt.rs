@@ -1,6 +1,7 @@
 //! The verbs' answers to the SSH transport's questions, asked on the terminal the way OpenSSH
 //! asks them: the host-key question with its fingerprint (`yes`, `no`, or the fingerprint
-//! itself), and a key's passphrase read without echo. Both use `/dev/tty`, and only when
+//! itself), a key's passphrase read without echo, and whether to install Station on a host
+//! that lacks it (with the upload's progress). Both use `/dev/tty`, and only when
 //! stdin is a terminal; otherwise nobody is asked, and the transport refuses with a message
 //! that says how to accept the host.
 
@@ -10,6 +11,7 @@ use std::path::Path;
 
 use nix::sys::termios::{LocalFlags, SetArg, Termios, tcgetattr, tcsetattr};
 
+use crate::client::ssh::install::InstallOffer;
 use crate::client::ssh::{Endpoint, Prompt, PromptFuture, UnknownHostKey};
 
 /// Asks on the controlling terminal.
@@ -68,6 +70,56 @@ impl Prompt for TerminalPrompt {
                 .ok()
                 .flatten()
         })
+    }
+
+    fn confirm_install<'a>(&'a self, offer: &'a InstallOffer) -> PromptFuture<'a, bool> {
+        let question = format!("{offer} (yes/no) ");
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || ask_yes_no(&question).unwrap_or(false))
+                .await
+                .unwrap_or(false)
+        })
+    }
+
+    fn report(&self, host: &Endpoint, step: &str) {
+        eprintln!("{}: {step}", host.alias);
+    }
+
+    fn progress(&self, host: &Endpoint, sent: u64, total: u64) {
+        if std::io::stderr().is_terminal() && total > 0 {
+            let percent = sent.saturating_mul(100) / total;
+            eprint!(
+                "\r{}: {:.1} of {:.1} MB ({percent}%)",
+                host.alias,
+                sent as f64 / 1e6,
+                total as f64 / 1e6
+            );
+            if sent >= total {
+                eprintln!();
+            }
+        }
+    }
+}
+
+/// Asks `question` until the answer is `yes` or `no`; end of input is a no.
+fn ask_yes_no(question: &str) -> std::io::Result<bool> {
+    let mut tty = open_tty()?;
+    write!(tty, "{question}")?;
+    tty.flush()?;
+    let mut reader = BufReader::new(tty.try_clone()?);
+    loop {
+        let mut answer = String::new();
+        if reader.read_line(&mut answer)? == 0 {
+            return Ok(false);
+        }
+        match answer.trim().to_ascii_lowercase().as_str() {
+            "yes" | "y" => return Ok(true),
+            "no" | "n" | "" => return Ok(false),
+            _ => {
+                write!(tty, "Please type 'yes' or 'no': ")?;
+                tty.flush()?;
+            }
+        }
     }
 }
 

@@ -39,16 +39,7 @@ pub async fn connect(on: Option<&str>, client_name: &str) -> anyhow::Result<Clie
             (client, String::new())
         }
         Some(name) => {
-            let mut options = SshOptions::from_env(Arc::new(TerminalPrompt::new()))?;
-            let inventory = Inventory::load(&Paths::from_env().instances_file())
-                .map_err(|problem| anyhow::anyhow!("{problem}"))?;
-            let destination = match inventory.get(name) {
-                Some(instance) => {
-                    options.overrides = overrides_for(instance, &options.home);
-                    instance.host().to_owned()
-                }
-                None => name.to_owned(),
-            };
+            let (destination, options) = remote(name)?;
             let client = ssh::connect_agent(&destination, &options, client_name).await?;
             (client, format!("on {name}: "))
         }
@@ -57,4 +48,21 @@ pub async fn connect(on: Option<&str>, client_name: &str) -> anyhow::Result<Clie
         eprintln!("station: warning: {place}{warning}");
     }
     Ok(client)
+}
+
+/// Where `--on NAME` leads and how to get there: the inventory's instance of that name (its
+/// host, with its user, port and identity over `~/.ssh/config`), else the SSH host `NAME`;
+/// questions are asked on the terminal.
+pub fn remote(name: &str) -> anyhow::Result<(String, SshOptions)> {
+    let mut options = SshOptions::from_env(Arc::new(TerminalPrompt::new()))?;
+    let inventory = Inventory::load(&Paths::from_env().instances_file())
+        .map_err(|problem| anyhow::anyhow!("{problem}"))?;
+    let destination = match inventory.get(name) {
+        Some(instance) => {
+            options.overrides = overrides_for(instance, &options.home);
+            instance.host().to_owned()
+        }
+        None => name.to_owned(),
+    };
+    Ok((destination, options))
 }

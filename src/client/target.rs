@@ -190,6 +190,9 @@ impl From<SshError> for LinkProblem {
             | SshError::ExecRefused { .. }
             | SshError::AgentRefused { .. }
             | SshError::NotAnAgent { .. }
+            | SshError::AgentVersionDiffers { .. }
+            | SshError::InstallIncompatible { .. }
+            | SshError::InstallFailed { .. }
             | SshError::Local(_) => LinkProblem::Other(reason),
         }
     }

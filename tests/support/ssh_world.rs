@@ -44,6 +44,64 @@ impl SshWorld {
         }
     }
 
+    /// Like [`SshWorld::new`], but the server is a machine without Station: every session gets
+    /// the remote side's `HOME` and XDG folders (sshd's `SetEnv`) and a PATH of system folders
+    /// only, after `extra_path` when given (a folder of tools that stand in for the remote's).
+    /// The default remote command (the launcher) is used: see [`Self::station_default`].
+    pub fn without_station(extra_path: Option<&std::path::Path>) -> SshWorld {
+        let local = StationEnv::new();
+        let remote = StationEnv::new();
+        let ssh = local.root().join("home/.ssh");
+        fs::create_dir_all(&ssh).expect("create ~/.ssh");
+        keygen(&ssh.join("id_test"), "");
+        keygen(&ssh.join("id_other"), "");
+        let system_path = "/usr/local/bin:/usr/bin:/bin";
+        let path = match extra_path {
+            Some(dir) => format!("{}:{system_path}", dir.display()),
+            None => system_path.to_owned(),
+        };
+        let env: Vec<(String, String)> = remote
+            .vars()
+            .into_iter()
+            .map(|(name, value)| {
+                let name = name.to_string_lossy().into_owned();
+                let value = if name == "PATH" {
+                    path.clone()
+                } else {
+                    value.to_string_lossy().into_owned()
+                };
+                (name, value)
+            })
+            .collect();
+        let sshd = Sshd::start_with_env(&[&ssh.join("id_test.pub")], &env);
+        SshWorld {
+            local,
+            remote,
+            sshd,
+        }
+    }
+
+    /// Where an install puts this version's binary on the remote side.
+    pub fn installed_binary(&self) -> PathBuf {
+        self.remote
+            .root()
+            .join("home/.local/share/station/bin")
+            .join(format!("station-{}", env!("CARGO_PKG_VERSION")))
+    }
+
+    /// Runs `station ARGS` on the client side with the default remote command (no
+    /// `STATION_REMOTE_COMMAND`), stdin not a terminal.
+    #[track_caller]
+    pub fn station_default(&self, args: &[&str]) -> Output {
+        let mut command = self.local.command(args);
+        command
+            .env_remove("STATION_REMOTE_COMMAND")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        finish(command, args)
+    }
+
     /// The client's `~/.ssh`.
     pub fn ssh_dir(&self) -> PathBuf {
         self.local.root().join("home/.ssh")
@@ -99,20 +157,26 @@ impl SshWorld {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let child = command.spawn().expect("start station");
-        let pid = child.id();
-        let (done, finished) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = done.send(child.wait_with_output());
-        });
-        match finished.recv_timeout(wait::default_timeout()) {
-            Ok(output) => output.expect("station's output"),
-            Err(_) => {
-                if let Ok(pid) = i32::try_from(pid) {
-                    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-                }
-                panic!("station {args:?} did not finish: it hangs");
+        finish(command, args)
+    }
+}
+
+/// Runs `command` to its end; panics if it does not finish within the default timeout.
+#[track_caller]
+fn finish(mut command: std::process::Command, args: &[&str]) -> Output {
+    let child = command.spawn().expect("start station");
+    let pid = child.id();
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    match finished.recv_timeout(wait::default_timeout()) {
+        Ok(output) => output.expect("station's output"),
+        Err(_) => {
+            if let Ok(pid) = i32::try_from(pid) {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
             }
+            panic!("station {args:?} did not finish: it hangs");
         }
     }
 }

@@ -85,6 +85,13 @@ impl Sshd {
     /// Starts a server that accepts the public keys in `authorized` (paths of `.pub` files).
     #[track_caller]
     pub fn start(authorized: &[&Path]) -> Sshd {
+        Sshd::start_with_env(authorized, &[])
+    }
+
+    /// [`Sshd::start`], with `env` set in every session (sshd's `SetEnv`, which wins over
+    /// `HOME` and `PATH`): a "remote machine" with a home and a PATH of the test's choosing.
+    #[track_caller]
+    pub fn start_with_env(authorized: &[&Path], env: &[(String, String)]) -> Sshd {
         fs::create_dir_all("/run/sshd").expect("create /run/sshd (privilege separation)");
         let dir = tempfile::Builder::new()
             .prefix("station-sshd-")
@@ -99,7 +106,7 @@ impl Sshd {
         for _ in 0..PORT_ATTEMPTS {
             let port = free_port();
             let config = dir.path().join("sshd_config");
-            fs::write(&config, sshd_config(dir.path(), port)).expect("write sshd_config");
+            fs::write(&config, sshd_config(dir.path(), port, env)).expect("write sshd_config");
             let log = dir.path().join("sshd.log");
             let mut child = Command::new(SSHD)
                 .arg("-D")
@@ -211,8 +218,17 @@ fn stop(child: &mut Child) {
     }
 }
 
-fn sshd_config(dir: &Path, port: u16) -> String {
+fn sshd_config(dir: &Path, port: u16, env: &[(String, String)]) -> String {
     let dir = dir.display();
+    let set_env = if env.is_empty() {
+        String::new()
+    } else {
+        let pairs: Vec<String> = env
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        format!("SetEnv {}\n", pairs.join(" "))
+    };
     format!(
         "Port {port}\n\
          ListenAddress 127.0.0.1\n\
@@ -226,7 +242,9 @@ fn sshd_config(dir: &Path, port: u16) -> String {
          PubkeyAuthentication yes\n\
          PermitRootLogin yes\n\
          AllowTcpForwarding yes\n\
-         LogLevel DEBUG1\n"
+         Subsystem sftp internal-sftp\n\
+         LogLevel DEBUG1\n\
+         {set_env}"
     )
 }
 

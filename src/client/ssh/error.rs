@@ -158,8 +158,8 @@ pub enum SshError {
     /// The remote shell could not find the command (exit status 127): Station is not
     /// installed there, or not on the PATH of non-interactive shells.
     #[error(
-        "station is not installed on {host}: `{command}` was not found (exit status 127){}",
-        stderr_suffix(stderr)
+        "station is not installed on {host}: `{command}` was not found (exit status 127){}; `station fleet install {}` installs it",
+        stderr_suffix(stderr), host.alias
     )]
     RemoteCommandMissing {
         host: Arc<Endpoint>,
@@ -202,6 +202,19 @@ pub enum SshError {
         command: String,
         reason: String,
     },
+    /// The agent there is another Station version (or speaks another protocol version).
+    #[error("{detail} on {host}; this is station {}: install this version there with `station fleet install {}`", crate::proto::STATION_VERSION, host.alias)]
+    AgentVersionDiffers { host: Arc<Endpoint>, detail: String },
+    /// This binary cannot run there.
+    #[error("cannot install station on {host}: {reason}")]
+    InstallIncompatible { host: Arc<Endpoint>, reason: String },
+    /// A step of an install failed.
+    #[error("installing station on {host} failed while {step}: {reason}")]
+    InstallFailed {
+        host: Arc<Endpoint>,
+        step: String,
+        reason: String,
+    },
     /// Something on this machine is missing (no home folder, an unreadable file).
     #[error("{0}")]
     Local(String),
@@ -236,7 +249,10 @@ impl SshError {
             | SshError::Disconnected { host, .. }
             | SshError::Timeout { host, .. }
             | SshError::AgentRefused { host, .. }
-            | SshError::NotAnAgent { host, .. } => host,
+            | SshError::NotAnAgent { host, .. }
+            | SshError::AgentVersionDiffers { host, .. }
+            | SshError::InstallIncompatible { host, .. }
+            | SshError::InstallFailed { host, .. } => host,
             SshError::Config(_) | SshError::Local(_) => return None,
         };
         Some(host)

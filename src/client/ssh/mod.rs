@@ -12,12 +12,15 @@
 //! - [`auth`]: ssh-agent, then identity files, passphrases through the [`Prompt`];
 //! - [`remote_agent`]: the remote command's stdin/stdout as a byte stream that keeps its exit
 //!   status, so "station is not installed there" (exit 127) is an error, not a silent close;
+//! - [`install`]: when `station` is missing there or another version answers, this binary
+//!   is offered, uploaded over SFTP and used from then on;
 //! - [`error`]: [`SshError`], one variant per cause, each naming the host.
 
 pub mod auth;
 pub mod config;
 pub mod error;
 pub mod handler;
+pub mod install;
 pub mod known_hosts;
 pub mod patience;
 pub mod prompt;
@@ -35,11 +38,9 @@ use std::sync::{Arc, Weak};
 
 use super::{Client, ClientError};
 
-/// The command run on the remote host when nothing else is configured.
-pub const DEFAULT_REMOTE_COMMAND: &str = "station agent --stdio";
-
-/// Environment variable that replaces [`DEFAULT_REMOTE_COMMAND`] (for a `station` that is not
-/// on the remote's non-interactive PATH, e.g. `~/.local/bin/station agent --stdio`).
+/// Environment variable that replaces the default remote command
+/// ([`install::launcher_command`]), e.g. `/opt/station/bin/station agent --stdio`. Nothing is
+/// offered for install while it is set.
 pub const REMOTE_COMMAND_ENV: &str = "STATION_REMOTE_COMMAND";
 
 /// Everything a connection needs from this machine.
@@ -59,6 +60,8 @@ pub struct SshOptions {
     pub prompt: Arc<dyn Prompt>,
     /// Settings that win over `~/.ssh/config` for the destination (an inventory entry's).
     pub overrides: HostOverrides,
+    /// Whether installing Station on a remote that lacks it may be offered or is agreed.
+    pub install: install::InstallPolicy,
     /// Connections already open, shared by every clone of these options: a second agent
     /// connection to the same place is a new channel on the same SSH connection.
     pub sessions: Arc<SessionPool>,
@@ -114,6 +117,7 @@ impl std::fmt::Debug for SshOptions {
             .field("remote_command", &self.remote_command)
             .field("interactive", &self.prompt.interactive())
             .field("overrides", &self.overrides)
+            .field("install", &self.install)
             .finish()
     }
 }
@@ -135,10 +139,15 @@ impl SshOptions {
         let agent_socket = std::env::var_os("SSH_AUTH_SOCK")
             .filter(|socket| !socket.is_empty())
             .map(PathBuf::from);
-        let remote_command = std::env::var(REMOTE_COMMAND_ENV)
+        let configured = std::env::var(REMOTE_COMMAND_ENV)
             .ok()
-            .filter(|command| !command.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_REMOTE_COMMAND.to_owned());
+            .filter(|command| !command.trim().is_empty());
+        let install = install::InstallPolicy {
+            binary: None,
+            consented: false,
+            launcher: configured.is_none(),
+        };
+        let remote_command = configured.unwrap_or_else(install::launcher_command);
         Ok(SshOptions {
             config_file: home.join(".ssh").join("config"),
             home,
@@ -147,63 +156,90 @@ impl SshOptions {
             remote_command,
             prompt,
             overrides: HostOverrides::default(),
+            install,
             sessions: Arc::default(),
         })
     }
 }
 
-/// A new SSH connection to `destination` with the remote command started on it; the pool
-/// keeps it for the next connection to the same place.
-async fn open_fresh(
-    destination: &str,
-    options: &SshOptions,
-    command: &str,
-) -> Result<(Arc<SshSession>, RemoteAgentStream), SshError> {
+/// The SSH connection to `destination`: the pool's when one is open, else a new one that
+/// the pool keeps for the next connection to the same place.
+async fn session_for(destination: &str, options: &SshOptions) -> Result<Arc<SshSession>, SshError> {
+    if let Some(session) = options.sessions.live(destination, &options.overrides) {
+        return Ok(session);
+    }
     let session = Arc::new(SshSession::connect(destination, options).await?);
     options
         .sessions
         .keep(destination, &options.overrides, &session);
-    let stream = RemoteAgentStream::start(Arc::clone(&session), command).await?;
-    Ok((session, stream))
+    Ok(session)
 }
 
 /// Connects to `destination` (`[user@]host`, as `ssh` takes it) over SSH, starts the remote
 /// agent bridge and completes the protocol handshake. When these options (or a clone) already
-/// hold an open connection to the same place, the bridge runs on a new channel of it.
+/// hold an open connection to the same place, the bridge runs on a new channel of it. A
+/// remote without Station, or with another version, is offered this one ([`install`]).
 pub async fn connect_agent(
     destination: &str,
     options: &SshOptions,
     client_name: &str,
 ) -> Result<Client, SshError> {
-    let command = options.remote_command.clone();
-    let reused = options.sessions.live(destination, &options.overrides);
-    let (session, stream) = match reused {
-        Some(session) => match RemoteAgentStream::start(Arc::clone(&session), &command).await {
-            Ok(stream) => (session, stream),
-            // It closed meanwhile: open a new one below.
-            Err(_) => open_fresh(destination, options, &command).await?,
-        },
-        None => open_fresh(destination, options, &command).await?,
+    let mut session = session_for(destination, options).await?;
+    let mut started = start_agent(&session, &options.remote_command, client_name).await;
+    if started.is_err() && session.is_closed() {
+        // A pooled connection that died meanwhile: once more on a new one.
+        session = session_for(destination, options).await?;
+        started = start_agent(&session, &options.remote_command, client_name).await;
+    }
+    let problem = match started {
+        Ok(client) => return Ok(client),
+        Err(problem) => problem,
     };
+    let Some(reason) = install::reason_for(&problem) else {
+        return Err(problem);
+    };
+    if install::offer(&session, options, reason).await? {
+        start_agent(&session, &options.remote_command, client_name).await
+    } else {
+        Err(problem)
+    }
+}
+
+/// Runs the remote agent bridge on `session` and says hello; an agent of another version is
+/// an error ([`SshError::AgentVersionDiffers`]).
+async fn start_agent(
+    session: &Arc<SshSession>,
+    command: &str,
+    client_name: &str,
+) -> Result<Client, SshError> {
+    let stream = RemoteAgentStream::start(Arc::clone(session), command).await?;
     let host = session.endpoint().clone();
     let exit = stream.exit();
     let error =
         match Client::handshake_within(stream, client_name, patience::REMOTE_HELLO_TIMEOUT).await {
-            Ok(client) => return Ok(client),
+            Ok(client) if client.ready().station_version == crate::proto::STATION_VERSION => {
+                return Ok(client);
+            }
+            Ok(client) => {
+                return Err(SshError::AgentVersionDiffers {
+                    host,
+                    detail: format!("the agent is station {}", client.ready().station_version),
+                });
+            }
             Err(error) => error,
         };
-    // A remote command that ended says best why there was no hello. (`session` is still held,
-    // so the connection is open while its exit status arrives.)
+    // A remote command that ended says best why there was no hello.
     if !matches!(error, ClientError::Timeout { .. })
         && let Some(Err(ended)) = exit.wait(patience::EXIT_STATUS_WAIT).await
     {
         return Err(ended);
     }
-    drop(session);
     Err(match error {
-        ClientError::VersionMismatch(reason) | ClientError::Refused(reason) => {
-            SshError::AgentRefused { host, reason }
-        }
+        ClientError::VersionMismatch(reason) => SshError::AgentVersionDiffers {
+            host,
+            detail: format!("the agent refused this version ({reason})"),
+        },
+        ClientError::Refused(reason) => SshError::AgentRefused { host, reason },
         ClientError::Timeout { .. } => SshError::Timeout {
             host,
             what: "the agent's answer to hello",
@@ -211,7 +247,7 @@ pub async fn connect_agent(
         },
         other => SshError::NotAnAgent {
             host,
-            command,
+            command: command.to_owned(),
             reason: other.to_string(),
         },
     })

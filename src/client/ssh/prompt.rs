@@ -1,5 +1,5 @@
 //! Questions the transport has to ask a person: whether to trust an unknown host key, and the
-//! passphrase of an encrypted key.
+//! passphrase of an encrypted key, and whether to install Station on a host that lacks it.
 //!
 //! The CLI answers them on the terminal, the console in a dialog, a script not at all
 //! ([`NoPrompt`]). Answers are never stored: a passphrase is used for one key load and
@@ -10,6 +10,7 @@ use std::path::Path;
 use std::pin::Pin;
 
 use super::error::{Endpoint, KeyFingerprint};
+use super::install::InstallOffer;
 
 /// A boxed future, so that prompts can be trait objects shared by every connection.
 pub type PromptFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -40,6 +41,16 @@ pub trait Prompt: Send + Sync {
         path: &'a Path,
         attempt: u32,
     ) -> PromptFuture<'a, Option<String>>;
+
+    /// Asks whether to install this station on a remote (see [`super::install`]); `true`
+    /// only for an explicit yes.
+    fn confirm_install<'a>(&'a self, offer: &'a InstallOffer) -> PromptFuture<'a, bool>;
+
+    /// Tells what a long step is doing ("uploading station 0.1.0 to …").
+    fn report(&self, _host: &Endpoint, _step: &str) {}
+
+    /// Bytes of an upload sent so far, out of `total`.
+    fn progress(&self, _host: &Endpoint, _sent: u64, _total: u64) {}
 }
 
 /// Nobody to ask: unknown hosts are refused and encrypted keys skipped.
@@ -62,5 +73,9 @@ impl Prompt for NoPrompt {
         _attempt: u32,
     ) -> PromptFuture<'a, Option<String>> {
         Box::pin(async { None })
+    }
+
+    fn confirm_install<'a>(&'a self, _offer: &'a InstallOffer) -> PromptFuture<'a, bool> {
+        Box::pin(async { false })
     }
 }
