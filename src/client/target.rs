@@ -121,6 +121,9 @@ pub enum LinkProblem {
     /// The host's key is not known yet: the user has to accept its fingerprint first.
     #[error("{0}")]
     HostKeyUnknown(String),
+    /// Station is not there, or another version of it is: an install would fix it.
+    #[error("{0}")]
+    NeedsInstall(String),
     /// Anything else: an agent of another protocol version, one that could not start, a
     /// protocol error.
     #[error("{0}")]
@@ -135,6 +138,7 @@ impl LinkProblem {
             LinkProblem::AuthFailed(_) => "auth failed",
             LinkProblem::HostKeyChanged(_) => "key changed",
             LinkProblem::HostKeyUnknown(_) => "unknown key",
+            LinkProblem::NeedsInstall(_) => "no station",
             LinkProblem::Other(_) => "error",
         }
     }
@@ -146,6 +150,7 @@ impl LinkProblem {
             | LinkProblem::AuthFailed(reason)
             | LinkProblem::HostKeyChanged(reason)
             | LinkProblem::HostKeyUnknown(reason)
+            | LinkProblem::NeedsInstall(reason)
             | LinkProblem::Other(reason) => reason,
         }
     }
@@ -182,15 +187,16 @@ impl From<SshError> for LinkProblem {
             SshError::AuthFailed { .. } => LinkProblem::AuthFailed(reason),
             SshError::HostKeyChanged { .. } => LinkProblem::HostKeyChanged(reason),
             SshError::HostKeyUnknown { .. } => LinkProblem::HostKeyUnknown(reason),
+            SshError::RemoteCommandMissing { .. } | SshError::AgentVersionDiffers { .. } => {
+                LinkProblem::NeedsInstall(reason)
+            }
             SshError::Config(_)
             | SshError::Handshake { .. }
             | SshError::KnownHostsWrite { .. }
-            | SshError::RemoteCommandMissing { .. }
             | SshError::RemoteCommandFailed { .. }
             | SshError::ExecRefused { .. }
             | SshError::AgentRefused { .. }
             | SshError::NotAnAgent { .. }
-            | SshError::AgentVersionDiffers { .. }
             | SshError::InstallIncompatible { .. }
             | SshError::InstallFailed { .. }
             | SshError::Local(_) => LinkProblem::Other(reason),

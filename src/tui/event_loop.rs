@@ -10,7 +10,9 @@
 //! instance when the user drills into a fleet row) and the [`FleetLink`] of the fleet view's
 //! row tasks (started the first time the fleet shows, then kept for the whole run).
 
+use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -21,11 +23,16 @@ use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{Instant, MissedTickBehavior};
 
+use tokio::sync::{mpsc, oneshot};
+
+use crate::client::ssh::NoPrompt;
 use crate::client::target::ConnectOptions;
 use crate::config::Paths;
 use crate::tui::agent_link::AgentLink;
+use crate::tui::app::question::Answer;
 use crate::tui::app::{App, Effect, Msg};
 use crate::tui::fleet_link::{self, FleetLink, RowTiming};
+use crate::tui::questions::Asked;
 use crate::tui::terminal::{self, Tui};
 use crate::tui::{theme, views};
 
@@ -45,6 +52,10 @@ pub struct LoopContext {
     pub timing: RowTiming,
     pub paths: Paths,
     pub no_color: bool,
+    /// Questions from the SSH transport (see [`crate::tui::questions`]).
+    pub questions: mpsc::Receiver<Asked>,
+    /// Where the answers to open questions go, by question id.
+    pub answers: HashMap<u64, oneshot::Sender<Answer>>,
 }
 
 /// Runs until the user quits, a terminating signal arrives, or the terminal goes away.
@@ -98,6 +109,18 @@ pub async fn run(app: &mut App, terminal: &mut Tui, mut ctx: LoopContext) -> any
                 dirty |= app.update(Msg::Fleet(msg), Instant::now().into_std());
                 while let Some(msg) = ctx.fleet.as_mut().and_then(|f| f.messages.try_recv().ok()) {
                     dirty |= app.update(Msg::Fleet(msg), Instant::now().into_std());
+                }
+            }
+            asked = ctx.questions.recv() => {
+                if let Some(asked) = asked {
+                    let msg = match asked {
+                        Asked::Question(question, reply) => {
+                            ctx.answers.insert(question.id, reply);
+                            Msg::Question(question)
+                        }
+                        Asked::Notice(text) => Msg::Notice(text),
+                    };
+                    dirty |= app.update(msg, Instant::now().into_std());
                 }
             }
             _ = clock.tick() => dirty |= app.update(Msg::Tick, Instant::now().into_std()),
@@ -223,12 +246,23 @@ fn perform(
             ctx.link = AgentLink::open(target, app.query.clone(), ctx.options.clone());
             Ok(false)
         }
+        Effect::Answer { id, answer } => {
+            if let Some(reply) = ctx.answers.remove(&id) {
+                // The connection that asked may have given up meanwhile.
+                let _ = reply.send(answer);
+            }
+            Ok(false)
+        }
         Effect::WatchFleet(targets) => {
             if ctx.fleet.is_none() {
-                let options = ConnectOptions {
+                // Background rows have nobody to ask (see `tui::questions`).
+                let mut options = ConnectOptions {
                     client_name: "fleet".into(),
                     ..ctx.options.clone()
                 };
+                if let Ok(ssh) = options.ssh.as_mut() {
+                    ssh.prompt = Arc::new(NoPrompt);
+                }
                 ctx.fleet = Some(FleetLink::spawn(targets, options, ctx.timing));
             }
             Ok(false)

@@ -27,6 +27,7 @@ pub mod fleet_link;
 pub mod keymap;
 pub mod layout;
 pub mod problems;
+pub mod questions;
 pub mod terminal;
 pub mod theme;
 pub mod views;
@@ -110,7 +111,12 @@ pub fn run(
         .enable_all()
         .build()
         .context("cannot start the console's runtime")?;
-    let options = ConnectOptions::new(paths.clone(), autostart, "console");
+    let mut options = ConnectOptions::new(paths.clone(), autostart, "console");
+    // Connections the user asks for ask their questions in dialogs from now on.
+    let (console_prompt, questions) = questions::ConsolePrompt::new();
+    if let Ok(ssh) = options.ssh.as_mut() {
+        ssh.prompt = console_prompt;
+    }
     let (target, first_options) = match &start {
         None => (Target::Local, options.clone()),
         Some((name, prompt)) => {
@@ -152,6 +158,8 @@ pub fn run(
             timing: fleet_link::RowTiming::default(),
             paths,
             no_color,
+            questions,
+            answers: Default::default(),
         };
         event_loop::run(&mut app, &mut guard.terminal, ctx).await
     })?;

@@ -107,7 +107,8 @@ pub enum SshError {
     #[error(
         "the authenticity of {host} cannot be established: its {key} is not in {}{}; \
          check the fingerprint with the host's administrator, then accept it by connecting \
-         once from a terminal (`station status --on {}` or `ssh {}`) and answering yes",
+         once from a terminal (`station status --on {}` or `ssh {}`), or with Enter on its \
+         row of the console's fleet view, and answering yes",
         known_hosts.display(),
         if *declined { " and you declined it" } else { " and nobody was there to confirm it (not a terminal)" },
         host.alias,

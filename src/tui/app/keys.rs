@@ -14,6 +14,9 @@ impl App {
         }
         let ctrl_c =
             event.code == KeyCode::Char('c') && event.modifiers.contains(KeyModifiers::CONTROL);
+        if self.questions.open.is_some() && !ctrl_c {
+            return self.on_question_key(event);
+        }
         if self.input.is_some() && !ctrl_c {
             return self.on_input_key(event);
         }

@@ -9,6 +9,7 @@
 //! - [`jobs`]: the jobs pane: jobs, capacity, selection, log view, cancel and submit.
 //! - [`fleet`]: the fleet view: a row per instance, and drilling into one.
 //! - [`agent`]: samples, notices and the state of the agent link.
+//! - [`question`]: the SSH transport's questions (host key, passphrase, install) as dialogs.
 //! - [`navigation`]: focus between panels and selection inside them.
 //! - [`processes`]: sorting and filtering the process rows locally.
 //! - [`smoothing`]: averaged process CPU, so the table does not reshuffle every second.
@@ -23,6 +24,7 @@ pub mod list;
 pub mod msg;
 mod navigation;
 pub mod processes;
+pub mod question;
 mod smoothing;
 
 use std::time::Instant;
@@ -145,6 +147,8 @@ pub struct App {
     /// Keys of an unfinished chord.
     pub pending: Vec<Key>,
     pub message: Option<Message>,
+    /// The SSH transport's questions: the open dialog and those waiting.
+    pub questions: question::Questions,
     pub quit: bool,
     last_sample_at: Option<Instant>,
     /// The agent's clock (ms since the epoch) in the newest sample, and when it arrived.
@@ -178,6 +182,7 @@ impl App {
             query: ProcessQuery::default(),
             pending: Vec::new(),
             message: None,
+            questions: question::Questions::default(),
             quit: false,
             last_sample_at: None,
             agent_clock: None,
@@ -212,6 +217,11 @@ impl App {
             Msg::Action(action) => self.apply(action),
             Msg::Agent(msg) => self.on_agent(msg, now),
             Msg::Fleet(msg) => self.on_fleet(msg),
+            Msg::Question(question) => self.on_question(question),
+            Msg::Notice(text) => {
+                self.say(Level::Info, text);
+                true
+            }
             Msg::ThemeLoaded {
                 name,
                 theme,

@@ -13,6 +13,7 @@ use crate::proto::telemetry::{HostInfo, ProcessQuery, Sample};
 use crate::proto::{NoticeLevel, Ready};
 use crate::tui::action::Action;
 use crate::tui::app::fleet::FleetMsg;
+use crate::tui::app::question::{Answer, Question};
 use crate::tui::theme::Theme;
 
 /// Everything that can change the console's state.
@@ -32,6 +33,10 @@ pub enum Msg {
     Agent(AgentMsg),
     /// News of one fleet row, from its connection task.
     Fleet(FleetMsg),
+    /// A question from the SSH transport, for a dialog.
+    Question(Question),
+    /// A line for the footer from a long operation (an install's upload).
+    Notice(String),
     /// The result of an [`Effect::LoadTheme`].
     ThemeLoaded {
         name: String,
@@ -137,4 +142,6 @@ pub enum Effect {
     Open(Target),
     /// Start the fleet's row tasks, one per target, by row index.
     WatchFleet(Vec<Target>),
+    /// The user's answer to the question `id`.
+    Answer { id: u64, answer: Answer },
 }

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod memory;
 pub mod network;
 pub mod processes;
+pub mod question;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -34,11 +35,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(scroll) = app.help {
         help::render(app, scroll, area, buf);
     }
+    question::render(app, area, buf);
 }
 
 /// Where the terminal cursor goes: at the end of the command line while one is open, else
 /// in the focused field of the submit form.
 pub fn cursor(app: &App) -> Option<Position> {
+    if app.questions.open.is_some() {
+        return None;
+    }
     footer::cursor(app, app.layout().footer).or_else(|| match app.view {
         View::Jobs => jobs::cursor(app, app.area),
         View::Dashboard | View::Fleet => None,

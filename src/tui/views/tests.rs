@@ -167,3 +167,55 @@ fn missing_readings_show_na_and_empty_lists_draw() {
         assert!(screen.contains("no processes"), "{screen}");
     }
 }
+
+mod questions {
+    use super::*;
+    use crate::tui::app::question::{Question, QuestionKind};
+
+    fn asked(kind: QuestionKind, width: u16, height: u16) -> String {
+        let mut app = fixtures::app(width, height, 2, Instant::now());
+        app.update(Msg::Question(Question { id: 1, kind }), Instant::now());
+        draw(&app).backend().to_string()
+    }
+
+    #[test]
+    fn host_key_dialog_80x24() {
+        insta::assert_snapshot!(asked(
+            QuestionKind::HostKey {
+                host: "gpu1 (10.0.0.5:22)".into(),
+                key: "ED25519 key SHA256:uK1iXKUcMqg5FnGHybn4vXAlJIN0C+JkQBG/7gw7jm4".into(),
+                known_hosts: "/home/ana/.ssh/known_hosts".into(),
+            },
+            80,
+            24
+        ));
+    }
+
+    #[test]
+    fn passphrase_dialog_after_a_wrong_one_80x24() {
+        insta::assert_snapshot!(asked(
+            QuestionKind::Passphrase {
+                host: "gpu1 (10.0.0.5:22)".into(),
+                key: "/home/ana/.ssh/id_ed25519".into(),
+                attempt: 2,
+            },
+            80,
+            24
+        ));
+    }
+
+    #[test]
+    fn install_dialog_120x40() {
+        insta::assert_snapshot!(asked(
+            QuestionKind::Install {
+                host: "gpu1 (10.0.0.5:22)".into(),
+                offer: "station is not installed on gpu1 (10.0.0.5:22) (x86_64, glibc 2.36). \
+                        Upload station 0.1.0 (12.4 MB) to \
+                        /home/ana/.local/share/station/bin/station-0.1.0?"
+                    .into(),
+            },
+            120,
+            40
+        ));
+    }
+}
