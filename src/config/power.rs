@@ -43,6 +43,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::setup::serialize_duration;
 use crate::core::power::schedule::ZonedSchedule;
 
+pub use raw::check_schedule_name;
 pub(crate) use raw::{RawPower, resolve};
 
 /// At most this many schedules.
