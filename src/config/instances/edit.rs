@@ -238,7 +238,7 @@ fn fields(instance: &Instance) -> Vec<(&'static str, Value)> {
 /// Of the lines above a removed `[[instance]]`, those that belong to what comes before it:
 /// the comment block right above the header and the blank lines that set it apart go with
 /// the instance; anything above them (a header comment, another paragraph) stays.
-fn kept_before(prefix: &str) -> &str {
+pub(crate) fn kept_before(prefix: &str) -> &str {
     let mut lines: Vec<&str> = prefix.split_inclusive('\n').collect();
     if lines.last().is_some_and(|l| !l.ends_with('\n')) {
         lines.pop(); // indentation before the header itself
