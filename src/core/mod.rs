@@ -2,10 +2,12 @@
 //!
 //! - [`history`]: bounded rings of past values, and which series a sample feeds.
 //! - [`jobs`]: the job runner's rules: spec checks, scheduling, GPU accounting.
+//! - [`power`]: idle detection, stop warnings, snoozes and deadlines.
 //! - [`processes`]: filter, sort and cut the process table a client asked for.
 //! - [`units`]: how sizes, rates, durations and percentages are written for people.
 
 pub mod history;
 pub mod jobs;
+pub mod power;
 pub mod processes;
 pub mod units;
