@@ -3,6 +3,7 @@
 //!
 //! - [`telemetry`]: what is measured each tick.
 //! - [`jobs`]: the durable job queue, its shims and its manager thread.
+//! - [`power`]: what the idle rules observe on the machine (login sessions).
 //! - [`sampler`]: the thread that runs the collector, keeps history and publishes samples.
 //! - [`server`], [`session`]: the socket, the peer-uid check, and one task per client.
 //! - [`lifecycle`]: pidfile lock, stale sockets.
@@ -15,6 +16,7 @@
 pub mod detach;
 pub mod jobs;
 pub mod lifecycle;
+pub mod power;
 pub mod sampler;
 pub mod server;
 pub mod session;

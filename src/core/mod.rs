@@ -2,7 +2,8 @@
 //!
 //! - [`history`]: bounded rings of past values, and which series a sample feeds.
 //! - [`jobs`]: the job runner's rules: spec checks, scheduling, GPU accounting.
-//! - [`power`]: start and stop schedules (cron rules in IANA zones, across DST).
+//! - [`power`]: start/stop schedules (cron in IANA zones), idle detection, stop warnings,
+//!   snoozes and deadlines.
 //! - [`processes`]: filter, sort and cut the process table a client asked for.
 //! - [`units`]: how sizes, rates, durations and percentages are written for people.
 
