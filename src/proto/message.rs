@@ -11,6 +11,7 @@ use super::jobs::{
     CancelOutcome, JobDetail, JobFilter, JobId, JobList, JobSpec, JobView, JobsSnapshot,
     JobsUpdate, LogChunk, LogStart, LogStream,
 };
+use super::power::{PowerLogEntry, PowerReport, SettingsEdit};
 use super::summary::InstanceSummary;
 use super::telemetry::{History, HostInfo, ProcessQuery, Sample};
 
@@ -102,8 +103,32 @@ pub enum ClientMsg {
         #[serde(default)]
         follow: bool,
     },
+    /// Why the instance is up, when it stops, the power settings and the setup scripts.
+    Power,
+    /// Start receiving a `power` event whenever the report's summary, banner, settings or
+    /// setup state change; answered with the report.
+    SubscribePower,
+    /// Postpone an announced stop by the configured step. `who` lands in the event log.
+    Snooze { who: String },
+    /// The newest entries of the power event log, oldest first.
+    PowerEvents {
+        #[serde(default = "default_event_limit")]
+        limit: u32,
+    },
+    /// Change agent.toml's power settings; the agent checks, writes (keeping comments) and
+    /// applies them, or refuses with the reason and leaves the file untouched.
+    EditPower { edit: SettingsEdit },
+    /// Read agent.toml again (an invalid file is refused and the running settings kept).
+    ReloadPower,
+    /// Stop this instance now, by hand: its `stop_command` runs at once. Running jobs refuse
+    /// it unless `force` (they are cancelled first). `who` lands in the event log.
+    StopInstance { who: String, force: bool },
     /// Ask the agent to exit (what `station agent stop` sends).
     Shutdown,
+}
+
+fn default_event_limit() -> u32 {
+    100
 }
 
 fn yes() -> bool {
@@ -128,6 +153,13 @@ impl ClientMsg {
             ClientMsg::RequeueJob { .. } => "requeue_job",
             ClientMsg::SubscribeJobs { .. } => "subscribe_jobs",
             ClientMsg::SubscribeSummary => "subscribe_summary",
+            ClientMsg::Power => "power",
+            ClientMsg::SubscribePower => "subscribe_power",
+            ClientMsg::Snooze { .. } => "snooze",
+            ClientMsg::PowerEvents { .. } => "power_events",
+            ClientMsg::EditPower { .. } => "edit_power",
+            ClientMsg::ReloadPower => "reload_power",
+            ClientMsg::StopInstance { .. } => "stop_instance",
             ClientMsg::JobLogs { .. } => "job_logs",
         }
     }
@@ -189,6 +221,17 @@ pub enum Response {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         summary: Option<InstanceSummary>,
     },
+    /// The power report (also the answer to a snooze, an edit or a reload).
+    Power(Box<PowerReport>),
+    PowerSubscribed {
+        subscription: u64,
+        report: Box<PowerReport>,
+    },
+    PowerEvents(Vec<PowerLogEntry>),
+    /// The stop command was started.
+    Stopping {
+        command: String,
+    },
     /// The first chunk of a log; with `follow`, `subscription` names the events that carry the
     /// rest. Without `follow`, read on from `chunk.next_offset` until it reaches `size`.
     Log {
@@ -222,6 +265,8 @@ pub enum Event {
     JobsResync(Box<JobsSnapshot>),
     /// More of a followed log.
     Log(LogChunk),
+    /// The power report changed.
+    Power(Box<PowerReport>),
     /// Something the user should see (the agent is stopping, a source failed, …).
     Notice {
         level: NoticeLevel,

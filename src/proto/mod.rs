@@ -2,12 +2,14 @@
 //!
 //! One JSON object per line over any byte stream: a Unix socket locally, an SSH channel to a
 //! remote `station agent --stdio`. [`message`] holds the typed client and server messages,
-//! [`telemetry`] the measured data they carry, [`jobs`] the job runner's types, and [`codec`] the framing with its size limit.
+//! [`telemetry`] the measured data they carry, [`jobs`] the job runner's types, [`power`]
+//! schedules, idle shutdown and setup scripts, and [`codec`] the framing with its size limit.
 //! The first exchange is always `hello` → `ready` (or a `version_mismatch` error).
 
 pub mod codec;
 pub mod jobs;
 pub mod message;
+pub mod power;
 pub mod summary;
 pub mod telemetry;
 
@@ -21,7 +23,7 @@ pub use message::{
 };
 
 /// Bumped whenever a change to the messages would confuse the other side.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// This build's version, sent in `hello` and `ready`.
 pub const STATION_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -12,6 +12,7 @@
 
 mod connect;
 mod jobs;
+mod power;
 
 use std::time::Duration;
 
@@ -22,8 +23,9 @@ use crate::client::Client;
 use crate::client::target::{ConnectOptions, Target};
 use crate::proto::telemetry::ProcessQuery;
 use crate::proto::{ClientMsg, Event, Response, ServerMsg};
-use crate::tui::app::{AgentMsg, JobRequest};
+use crate::tui::app::{AgentMsg, JobRequest, PowerRequest};
 use jobs::{JobChannel, Outgoing};
+use power::PowerChannel;
 
 pub use connect::subscribe;
 
@@ -37,6 +39,7 @@ const QUEUE: usize = 64;
 enum Command {
     Query(ProcessQuery),
     Job(JobRequest),
+    Power(PowerRequest),
 }
 
 /// The event loop's side of the link.
@@ -95,6 +98,11 @@ impl AgentLink {
     /// Sends a job request; its answer comes back as an [`AgentMsg`].
     pub fn job(&self, request: JobRequest) {
         let _ = self.commands.send(Command::Job(request));
+    }
+
+    /// Sends a power request; its answer comes back as an [`AgentMsg`].
+    pub fn power(&self, request: PowerRequest) {
+        let _ = self.commands.send(Command::Power(request));
     }
 }
 
@@ -170,6 +178,12 @@ async fn serve(
     if let Err(reason) = send_jobs(client, jobs, subscribe).await {
         return Some(reason);
     }
+    let mut power = PowerChannel::default();
+    let (msg, pending) = power.on_connect();
+    match client.send(msg).await {
+        Ok(id) => power.sent(id, pending),
+        Err(error) => return Some(error.to_string()),
+    }
     loop {
         tokio::select! {
             incoming = client.next_incoming() => {
@@ -185,7 +199,10 @@ async fn serve(
                         }
                         outcome.to_loop
                     }
-                    Err(other) => relay(*other),
+                    Err(other) => match power.take(*other) {
+                        Ok(msg) => msg,
+                        Err(other) => relay(*other),
+                    },
                 };
                 if let Some(msg) = msg
                     && to_loop.send(msg).await.is_err()
@@ -208,6 +225,16 @@ async fn serve(
                     Command::Job(request) => {
                         let outgoing = jobs.request(request);
                         send_jobs(client, jobs, outgoing).await
+                    }
+                    Command::Power(request) => {
+                        let msg = PowerChannel::request(&request, "console");
+                        match client.send(msg).await {
+                            Ok(id) => {
+                                power.sent(id, power::Pending::Request(request));
+                                Ok(())
+                            }
+                            Err(error) => Err(error.to_string()),
+                        }
                     }
                 };
                 if let Err(reason) = sent {
@@ -247,9 +274,10 @@ fn relay(msg: ServerMsg) -> Option<AgentMsg> {
             body: Event::Jobs(_) | Event::JobsResync(_) | Event::Log(_),
             ..
         } => None,
-        // The main link never asks for summaries (the fleet rows do).
+        // The main link never asks for summaries (the fleet rows do); the power channel
+        // takes power events before they get here.
         ServerMsg::Event {
-            body: Event::Summary(_),
+            body: Event::Summary(_) | Event::Power(_),
             ..
         } => None,
     }

@@ -246,6 +246,10 @@ fn perform(
             ctx.link = AgentLink::open(target, app.query.clone(), ctx.options.clone());
             Ok(false)
         }
+        Effect::Power(request) => {
+            ctx.link.power(request);
+            Ok(false)
+        }
         Effect::Answer { id, answer } => {
             if let Some(reply) = ctx.answers.remove(&id) {
                 // The connection that asked may have given up meanwhile.

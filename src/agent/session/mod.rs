@@ -263,6 +263,17 @@ impl Session {
             | ClientMsg::RequeueJob { .. }
             | ClientMsg::SubscribeJobs { .. }
             | ClientMsg::JobLogs { .. }) => self.handle_job_request(id, msg).await,
+            msg @ (ClientMsg::Power
+            | ClientMsg::SubscribePower
+            | ClientMsg::Snooze { .. }
+            | ClientMsg::PowerEvents { .. }
+            | ClientMsg::EditPower { .. }
+            | ClientMsg::ReloadPower
+            | ClientMsg::StopInstance { .. }) => {
+                let message = format!("{} is not served by this agent yet", msg.kind());
+                self.send_error(Some(id), ErrorCode::InvalidRequest, message)
+                    .await
+            }
             ClientMsg::Shutdown => {
                 tracing::info!("stop requested by a client");
                 self.respond(id, Response::ShuttingDown).await?;

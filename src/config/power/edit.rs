@@ -25,7 +25,7 @@ use crate::config::instances::edit::kept_before;
 pub use write::write_atomically;
 
 /// A schedule as the editor fills it in; checked only when the changed file is parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ScheduleSpec {
     pub name: String,
     pub action: PowerAction,
@@ -47,7 +47,8 @@ impl From<&PowerSchedule> for ScheduleSpec {
 }
 
 /// One change to the schedules.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum ScheduleEdit {
     /// Appends a schedule after the last one.
     Add(ScheduleSpec),
@@ -68,7 +69,8 @@ pub enum ScheduleEdit {
 
 /// New values for `[power.idle]`; `None` leaves a key as it is. Values are written as given
 /// and checked by parsing the result, so an out-of-range one is refused with its message.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct IdleEdit {
     pub enabled: Option<bool>,
     /// A duration as people write it, e.g. "45m".
@@ -79,7 +81,8 @@ pub struct IdleEdit {
 }
 
 /// Any change the editor makes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "what", rename_all = "snake_case")]
 pub enum SettingsEdit {
     Schedule(ScheduleEdit),
     Idle(IdleEdit),

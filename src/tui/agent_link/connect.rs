@@ -59,6 +59,11 @@ async fn pause(
                         link.to_loop.send(reply).await.ok()?;
                     }
                 }
+                Command::Power(request) => {
+                    let reason = "the agent is not connected; try again once it is back".into();
+                    let reply = AgentMsg::PowerRefused { request, reason };
+                    link.to_loop.send(reply).await.ok()?;
+                }
             },
         }
     }

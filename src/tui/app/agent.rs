@@ -71,6 +71,9 @@ impl App {
                 self.link = state;
                 changed
             }
+            power @ (AgentMsg::Power(_)
+            | AgentMsg::PowerUnavailable { .. }
+            | AgentMsg::PowerRefused { .. }) => self.on_power_msg(power),
             jobs => self.on_jobs_msg(jobs),
         }
     }

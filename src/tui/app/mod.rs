@@ -23,6 +23,7 @@ mod keys;
 pub mod list;
 pub mod msg;
 mod navigation;
+mod power;
 pub mod processes;
 pub mod question;
 mod smoothing;
@@ -40,7 +41,7 @@ use crate::tui::theme::Theme;
 pub use fleet::FleetState;
 pub use jobs::JobsState;
 pub use list::ListState;
-pub use msg::{AgentMsg, Connected, Effect, JobReply, JobRequest, Msg};
+pub use msg::{AgentMsg, Connected, Effect, JobReply, JobRequest, Msg, PowerRequest};
 
 /// How the agent connection looks to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +129,9 @@ pub struct App {
     pub view: View,
     pub jobs: JobsState,
     pub fleet: FleetState,
+    /// The instance's power report (why it is up, when it stops, schedules, setup scripts);
+    /// `None` until the agent sends one.
+    pub power: Option<Box<crate::proto::power::PowerReport>>,
     /// Folder and environment of jobs submitted from the form.
     pub job_defaults: jobs::JobDefaults,
     /// The newest sample; its process rows are kept sorted and filtered as the query says.
@@ -170,6 +174,7 @@ impl App {
             view: View::Dashboard,
             jobs: JobsState::default(),
             fleet: FleetState::default(),
+            power: None,
             job_defaults: jobs::JobDefaults::default(),
             sample: None,
             history: HistoryBook::new(1000),

@@ -9,6 +9,7 @@ use crate::proto::jobs::{
     CancelOutcome, JobDetail, JobId, JobSpec, JobView, JobsSnapshot, JobsUpdate, LogChunk,
     LogStart, LogStream,
 };
+use crate::proto::power::{PowerReport, SettingsEdit};
 use crate::proto::telemetry::{HostInfo, ProcessQuery, Sample};
 use crate::proto::{NoticeLevel, Ready};
 use crate::tui::action::Action;
@@ -73,6 +74,25 @@ pub enum AgentMsg {
     LogFailed { follow: u64, reason: String },
     /// The answer to a submit or cancel the console asked for.
     JobReply(JobReply),
+    /// The power report: on connecting, on every change, and as the answer to a snooze or an
+    /// edit.
+    Power(Box<PowerReport>),
+    /// The agent refused the power subscription.
+    PowerUnavailable { reason: String },
+    /// The agent refused a power request (an invalid edit: the reason, file untouched).
+    PowerRefused {
+        request: PowerRequest,
+        reason: String,
+    },
+}
+
+/// A power request for the agent link to send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PowerRequest {
+    /// Postpone the announced stop by the configured step.
+    Snooze,
+    /// Change agent.toml's power settings.
+    Edit(SettingsEdit),
 }
 
 /// How a job request the console made turned out.
@@ -142,6 +162,8 @@ pub enum Effect {
     Open(Target),
     /// Start the fleet's row tasks, one per target, by row index.
     WatchFleet(Vec<Target>),
+    /// Hand a power request to the agent link; its answer comes back as an [`AgentMsg`].
+    Power(PowerRequest),
     /// The user's answer to the question `id`.
     Answer { id: u64, answer: Answer },
 }

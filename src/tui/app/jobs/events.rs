@@ -50,7 +50,10 @@ impl App {
             AgentMsg::Connected(_)
             | AgentMsg::Sample(_)
             | AgentMsg::Notice { .. }
-            | AgentMsg::Lost { .. } => false,
+            | AgentMsg::Lost { .. }
+            | AgentMsg::Power(_)
+            | AgentMsg::PowerUnavailable { .. }
+            | AgentMsg::PowerRefused { .. } => false,
         }
     }
 
