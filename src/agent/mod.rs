@@ -8,6 +8,7 @@
 //! - [`server`], [`session`]: the socket, the peer-uid check, and one task per client.
 //! - [`lifecycle`]: pidfile lock, stale sockets.
 //! - [`detach`]: `station agent` without `--foreground`: start the daemon in its own session.
+//! - [`setup`]: the creation and startup scripts, their logs and status.
 //!
 //! Start-up order: read config → take the pidfile lock (a second agent stops here with
 //! "already running (pid N)") → open the log → start sampling → bind the socket → serve until
@@ -20,6 +21,7 @@ pub mod power;
 pub mod sampler;
 pub mod server;
 pub mod session;
+pub mod setup;
 pub mod telemetry;
 
 use std::process::ExitCode;

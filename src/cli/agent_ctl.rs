@@ -1,4 +1,5 @@
-//! `station agent [--foreground|--stdio] [status|stop]`: run or control the agent.
+//! `station agent [--foreground|--stdio] [status|stop|install-service|uninstall-service]`:
+//! run or control the agent (the service verbs live in [`super::service`]).
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -8,7 +9,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
 use super::output::print_json;
-use super::{AgentAction, AgentArgs, block_on};
+use super::{AgentAction, AgentArgs, block_on, service};
 use crate::agent::lifecycle::running_pid;
 use crate::agent::{self, AgentOverrides};
 use crate::client::autostart::Autostart;
@@ -33,6 +34,8 @@ pub fn run(args: AgentArgs) -> anyhow::Result<ExitCode> {
     match args.action {
         Some(AgentAction::Status { json }) => status(&paths, json),
         Some(AgentAction::Stop) => stop(&paths),
+        Some(AgentAction::InstallService(args)) => service::install(&args),
+        Some(AgentAction::UninstallService(args)) => service::uninstall(&args),
         None if args.stdio => {
             let autostart = Autostart {
                 enabled: true,

@@ -11,6 +11,7 @@ pub mod config_cmd;
 pub mod fleet;
 pub mod jobs;
 pub mod output;
+pub mod service;
 pub mod ssh_prompt;
 pub mod status;
 pub mod target;
@@ -53,7 +54,8 @@ pub struct ConsoleArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the per-instance agent daemon, or control it (`agent status`, `agent stop`).
+    /// Run the per-instance agent daemon, or control it (`agent status`, `agent stop`,
+    /// `agent install-service`).
     Agent(AgentArgs),
     /// Print the instance summary and one telemetry sample.
     Status(StatusArgs),
@@ -120,6 +122,13 @@ pub enum AgentAction {
     },
     /// Stop the running agent and wait until it has exited.
     Stop,
+    /// Write and enable a systemd unit that starts the agent at boot.
+    ///
+    /// A user unit (~/.config/systemd/user/station-agent.service), or as root a system unit
+    /// running the agent as --user NAME. Prints the unit and every command it runs.
+    InstallService(service::InstallArgs),
+    /// Disable and remove the unit install-service wrote.
+    UninstallService(service::UninstallArgs),
 }
 
 #[derive(Debug, Clone, Args)]

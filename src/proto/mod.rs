@@ -3,13 +3,15 @@
 //! One JSON object per line over any byte stream: a Unix socket locally, an SSH channel to a
 //! remote `station agent --stdio`. [`message`] holds the typed client and server messages,
 //! [`telemetry`] the measured data they carry, [`jobs`] the job runner's types, [`power`]
-//! schedules, idle shutdown and setup scripts, and [`codec`] the framing with its size limit.
+//! schedules and idle shutdown, [`setup`] the setup scripts' status, and [`codec`] the
+//! framing with its size limit.
 //! The first exchange is always `hello` → `ready` (or a `version_mismatch` error).
 
 pub mod codec;
 pub mod jobs;
 pub mod message;
 pub mod power;
+pub mod setup;
 pub mod summary;
 pub mod telemetry;
 
