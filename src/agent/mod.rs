@@ -1,16 +1,17 @@
-//! The agent: the per-instance daemon that owns telemetry and the job runner (and, later,
-//! power).
+//! The agent: the per-instance daemon that owns telemetry, the job runner, power (schedules,
+//! idle shutdown) and the setup scripts.
 //!
 //! - [`telemetry`]: what is measured each tick.
 //! - [`jobs`]: the durable job queue, its shims and its manager thread.
-//! - [`power`]: what the idle rules observe on the machine (login sessions).
+//! - [`power`]: the power manager: activity, schedules, stops, the event log (agent.toml).
+//! - [`setup`]: the creation and startup scripts.
 //! - [`sampler`]: the thread that runs the collector, keeps history and publishes samples.
 //! - [`server`], [`session`]: the socket, the peer-uid check, and one task per client.
 //! - [`lifecycle`]: pidfile lock, stale sockets.
 //! - [`detach`]: `station agent` without `--foreground`: start the daemon in its own session.
 //! - [`setup`]: the creation and startup scripts, their logs and status.
 //!
-//! Start-up order: read config → take the pidfile lock (a second agent stops here with
+//! Start-up order: read config.toml and agent.toml (either invalid: exit 2) → take the pidfile lock (a second agent stops here with
 //! "already running (pid N)") → open the log → start sampling → bind the socket → serve until
 //! SIGTERM, SIGINT, SIGHUP or a `shutdown` request → remove the socket and the pidfile.
 
@@ -52,6 +53,9 @@ pub struct AgentOverrides {
     pub ignore_config: bool,
 }
 
+/// Tests only: read login sessions from this file instead of `/var/run/utmp`.
+pub const TEST_UTMP_ENV: &str = "STATION_TEST_UTMP";
+
 /// How long running sessions get to say goodbye when the agent stops.
 const GOODBYE_GRACE: Duration = Duration::from_secs(1);
 
@@ -64,6 +68,14 @@ pub fn run_foreground(paths: &Paths, overrides: &AgentOverrides) -> anyhow::Resu
     };
     let config = match loaded {
         Ok(config) => config,
+        Err(problem) => {
+            eprintln!("{problem}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let bounds = crate::config::power::PowerBounds::from_env();
+    let settings = match power::settings::Settings::load(&paths.agent_settings_file(), bounds) {
+        Ok(settings) => settings,
         Err(problem) => {
             eprintln!("{problem}");
             return Ok(ExitCode::from(2));
@@ -101,7 +113,7 @@ pub fn run_foreground(paths: &Paths, overrides: &AgentOverrides) -> anyhow::Resu
         .build()
         .context("cannot start the async runtime")?;
     let jobs = config.jobs.clone();
-    let result = runtime.block_on(serve_until_stopped(paths, options, &jobs));
+    let result = runtime.block_on(serve_until_stopped(paths, options, &jobs, settings));
     if let Err(error) = &result {
         tracing::error!("agent failed: {error:#}");
     }
@@ -113,6 +125,7 @@ async fn serve_until_stopped(
     paths: &Paths,
     options: CollectorOptions,
     jobs_config: &JobsConfig,
+    settings: power::settings::Settings,
 ) -> anyhow::Result<()> {
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -131,6 +144,25 @@ async fn serve_until_stopped(
         },
         sampler.subscribe(),
     )?;
+    let setup = setup::SetupRunner::start(
+        &settings.current.setup,
+        setup::SetupSettings::for_agent(paths),
+    );
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let power = power::start(power::manager::Inputs {
+        settings,
+        jobs: jobs.clone(),
+        samples: sampler.subscribe(),
+        sample_interval: Duration::from_millis(u64::from(options.interval_ms)),
+        consoles: power::console_counter(),
+        utmp: std::env::var_os(TEST_UTMP_ENV)
+            .map_or_else(|| power::utmp::UTMP_PATH.into(), Into::into),
+        event_log: paths.power_events(),
+        awake_file: paths.power_awake(),
+        setup: setup.subscribe(),
+        setup_dir: paths.setup_dir(),
+        shutdown: shutdown.clone(),
+    });
     let socket = paths.socket();
     let (listener, found) = lifecycle::bind_socket(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
@@ -153,8 +185,10 @@ async fn serve_until_stopped(
     let state = Arc::new(AgentState::new(
         sampler,
         jobs,
+        power,
         info,
         nix::unistd::geteuid().as_raw(),
+        shutdown,
     ));
     if std::env::var_os(DETACHED_ENV).is_some() {
         detach::drop_inherited_stdio();
@@ -178,6 +212,7 @@ async fn serve_until_stopped(
     if let Ok(sessions) = server.await {
         let _ = tokio::time::timeout(GOODBYE_GRACE, sessions.wait()).await;
     }
+    drop(setup);
     tracing::info!("agent stopped");
     Ok(())
 }

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::jobs::JobsHandle;
+use super::power::PowerHandle;
 use super::sampler::Sampler;
 use super::session;
 use crate::proto::{AgentInfo, ErrorCode, FrameCodec, ServerMsg};
@@ -30,6 +31,8 @@ pub struct AgentState {
     pub sampler: Sampler,
     /// The job manager.
     pub jobs: JobsHandle,
+    /// The power manager.
+    pub power: PowerHandle,
     /// The unchanging part of `agent_info` (clients is filled in per request).
     pub info: AgentInfo,
     /// The uid allowed to connect: the user the agent runs as.
@@ -41,13 +44,21 @@ pub struct AgentState {
 }
 
 impl AgentState {
-    pub fn new(sampler: Sampler, jobs: JobsHandle, info: AgentInfo, owner_uid: u32) -> AgentState {
+    pub fn new(
+        sampler: Sampler,
+        jobs: JobsHandle,
+        power: PowerHandle,
+        info: AgentInfo,
+        owner_uid: u32,
+        shutdown: CancellationToken,
+    ) -> AgentState {
         AgentState {
             sampler,
             jobs,
+            power,
             info,
             owner_uid,
-            shutdown: CancellationToken::new(),
+            shutdown,
             clients: AtomicU32::new(0),
             next_subscription: AtomicU64::new(1),
         }

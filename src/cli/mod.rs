@@ -11,6 +11,7 @@ pub mod config_cmd;
 pub mod fleet;
 pub mod jobs;
 pub mod output;
+pub mod power;
 pub mod service;
 pub mod ssh_prompt;
 pub mod status;
@@ -61,6 +62,8 @@ pub enum Command {
     Status(StatusArgs),
     #[command(flatten)]
     Job(jobs::JobVerb),
+    #[command(flatten)]
+    Power(power::PowerVerb),
     /// List, add, remove or import the instances Station reaches over SSH (instances.toml).
     #[command(subcommand)]
     Fleet(fleet::FleetCommand),
@@ -176,6 +179,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Agent(args)) => agent_ctl::run(args),
         Some(Command::Status(args)) => status::run(&args),
         Some(Command::Job(command)) => return jobs::run(&command),
+        Some(Command::Power(verb)) => return power::run(&verb),
         Some(Command::Fleet(command)) => return fleet::run(&command),
         Some(Command::Config(command)) => config_cmd::run(&command),
         Some(Command::Completions { shell }) => completions::run(shell),

@@ -83,6 +83,9 @@ pub fn render(report: &StatusReport, now_ms: u64) -> String {
         "agent   pid {} · station {} · {age}, every {} ms",
         agent.pid, agent.station_version, agent.sample_interval_ms
     );
+    if let Some(power) = &report.power {
+        let _ = writeln!(out, "power   {power}");
+    }
     out
 }
 

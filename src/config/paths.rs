@@ -86,6 +86,16 @@ impl Paths {
         self.config_dir.join("agent.toml")
     }
 
+    /// The power event log (JSON lines).
+    pub fn power_events(&self) -> PathBuf {
+        self.state_dir.join("power-events.jsonl")
+    }
+
+    /// When the agent was last awake (unix ms), for reporting missed schedules.
+    pub fn power_awake(&self) -> PathBuf {
+        self.state_dir.join("power-awake")
+    }
+
     /// Setup scripts' markers and logs.
     pub fn setup_dir(&self) -> PathBuf {
         self.state_dir.join("setup")

@@ -227,7 +227,9 @@ pub enum Response {
         subscription: u64,
         report: Box<PowerReport>,
     },
-    PowerEvents(Vec<PowerLogEntry>),
+    PowerEvents {
+        entries: Vec<PowerLogEntry>,
+    },
     /// The stop command was started.
     Stopping {
         command: String,
@@ -314,6 +316,10 @@ pub struct StatusReport {
     pub agent: AgentInfo,
     /// `None` until the agent has taken its first sample.
     pub sample: Option<Sample>,
+    /// Why the instance is up or when it stops ("active: 2 jobs", "idle 12 min — stops in
+    /// 48 min"), and the setup scripts when one runs or failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub power: Option<String>,
 }
 
 /// Facts about the running agent.

@@ -66,7 +66,9 @@ pub fn run_stop_command(command: &str, done: mpsc::Sender<StopOutcome>) {
     let mut child = match spawned {
         Ok(child) => child,
         Err(error) => {
-            let _ = done.try_send(StopOutcome::Failed(format!("cannot start /bin/sh: {error}")));
+            let _ = done.try_send(StopOutcome::Failed(format!(
+                "cannot start /bin/sh: {error}"
+            )));
             return;
         }
     };
@@ -77,10 +79,16 @@ pub fn run_stop_command(command: &str, done: mpsc::Sender<StopOutcome>) {
         let mut stdout = child.stdout.take();
         let waited = tokio::time::timeout(STOP_COMMAND_LIMIT, async {
             if let Some(stderr) = stderr.as_mut() {
-                let _ = stderr.take(OUTPUT_KEPT as u64).read_to_end(&mut output).await;
+                let _ = stderr
+                    .take(OUTPUT_KEPT as u64)
+                    .read_to_end(&mut output)
+                    .await;
             }
             if let Some(stdout) = stdout.as_mut() {
-                let _ = stdout.take(OUTPUT_KEPT as u64).read_to_end(&mut output).await;
+                let _ = stdout
+                    .take(OUTPUT_KEPT as u64)
+                    .read_to_end(&mut output)
+                    .await;
             }
             child.wait().await
         })
@@ -90,7 +98,11 @@ pub fn run_stop_command(command: &str, done: mpsc::Sender<StopOutcome>) {
             Ok(Ok(status)) if status.success() => StopOutcome::Done,
             Ok(Ok(status)) => StopOutcome::Failed(format!(
                 "`{command}` {status}{}",
-                if said.is_empty() { String::new() } else { format!(": {said}") }
+                if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {said}")
+                }
             )),
             Ok(Err(error)) => StopOutcome::Failed(format!("`{command}`: {error}")),
             Err(_) => StopOutcome::Failed(format!(

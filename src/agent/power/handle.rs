@@ -92,11 +92,13 @@ impl PowerHandle {
     }
 
     pub async fn snooze(&self, who: String) -> Result<Arc<PowerReport>, String> {
-        self.ask(|reply| PowerRequest::Snooze { who, reply }).await?
+        self.ask(|reply| PowerRequest::Snooze { who, reply })
+            .await?
     }
 
     pub async fn events(&self, limit: usize) -> Result<Vec<PowerLogEntry>, String> {
-        self.ask(|reply| PowerRequest::Events { limit, reply }).await
+        self.ask(|reply| PowerRequest::Events { limit, reply })
+            .await
     }
 
     pub async fn edit(&self, edit: SettingsEdit) -> Result<Arc<PowerReport>, String> {

@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use super::act::{self, StopOutcome};
 use super::event_log::EventLog;
 use super::handle::PowerRequest;
-use super::settings::{Reload, Settings, timestamp_ms};
+use super::settings::{Reload, Settings};
 use super::utmp::{self, LoginSessions};
 use crate::agent::jobs::JobsHandle;
 use crate::agent::sampler::Published;
@@ -28,7 +28,8 @@ use crate::core::power::activity::{Activity, GpuActivity};
 use crate::core::power::events::PowerEvent;
 use crate::core::power::planner::{PowerPlanner, SnoozeRefused};
 use crate::proto::jobs::{JobFilter, JobState};
-use crate::proto::power::{PowerReport, SetupReport};
+use crate::proto::power::{PowerReport, ScriptReport, SetupReport};
+use crate::proto::setup::{ScriptKind, ScriptState, SetupStatus};
 
 /// How often the manager looks.
 pub const TICK: Duration = Duration::from_secs(1);
@@ -47,7 +48,9 @@ pub struct Inputs {
     pub event_log: PathBuf,
     /// Where the last time the agent was awake is kept (for missed schedules).
     pub awake_file: PathBuf,
-    pub setup: watch::Receiver<SetupReport>,
+    pub setup: watch::Receiver<SetupStatus>,
+    /// The setup folder (where the scripts' logs are).
+    pub setup_dir: PathBuf,
     pub shutdown: CancellationToken,
 }
 
@@ -69,7 +72,9 @@ pub struct Manager {
 pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX))
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
 }
 
 impl Manager {
@@ -78,8 +83,9 @@ impl Manager {
         let now = now_ms();
         let planner = PowerPlanner::new(inputs.settings.policy(), inputs.sample_interval);
         let mut log = EventLog::open(inputs.event_log.clone());
-        let schedules = schedules::ScheduleWatch::start(&inputs.awake_file, now, &mut log, &inputs.settings);
-        let setup = inputs.setup.borrow().clone();
+        let schedules =
+            schedules::ScheduleWatch::start(&inputs.awake_file, now, &mut log, &inputs.settings);
+        let setup = setup_report(&inputs.setup.borrow(), &inputs.setup_dir, now);
         let first = build_report(&planner, &inputs.settings, setup, now);
         let (reports, receiver) = watch::channel(Arc::new(first));
         let manager = Manager {
@@ -120,7 +126,9 @@ impl Manager {
             Reload::Applied => self.settings_changed(now, "agent.toml reloaded"),
             Reload::Refused(problem) => self.log.record(now, "settings", problem),
         }
-        let reported = self.schedules.check(now, &self.inputs.settings, &mut self.log);
+        let reported = self
+            .schedules
+            .check(now, &self.inputs.settings, &mut self.log);
         let mut events = Vec::new();
         for (name, fires_at) in reported.due {
             events.extend(self.planner.schedule_stop(now, &name, fires_at));
@@ -149,8 +157,14 @@ impl Manager {
         };
         let sample = &published.sample;
         // Simulated GPUs are not activity: they would keep a real machine up forever.
-        let gpus = (!sample.gpus.is_simulated() && !sample.gpus.gpus.is_empty())
-            .then(|| sample.gpus.gpus.iter().map(GpuActivity::from_sample).collect());
+        let gpus = (!sample.gpus.is_simulated() && !sample.gpus.gpus.is_empty()).then(|| {
+            sample
+                .gpus
+                .gpus
+                .iter()
+                .map(GpuActivity::from_sample)
+                .collect()
+        });
         let (running, _) = *self.inputs.jobs.counts().borrow();
         let activity = Activity {
             running_jobs: running,
@@ -207,7 +221,8 @@ impl Manager {
         let ids: Vec<_> = match self.inputs.jobs.list(filter).await {
             Ok(list) => list.jobs.iter().map(|job| job.id).collect(),
             Err(error) => {
-                self.log.record(now, "failed", format!("cannot list running jobs: {error}"));
+                self.log
+                    .record(now, "failed", format!("cannot list running jobs: {error}"));
                 return;
             }
         };
@@ -216,8 +231,12 @@ impl Manager {
         }
         let count = ids.len();
         match self.inputs.jobs.cancel(ids, true, None).await {
-            Ok(_) => self.log.record(now, "stop", format!("cancelled {count} running jobs")),
-            Err(error) => self.log.record(now, "failed", format!("cannot cancel jobs: {error}")),
+            Ok(_) => self
+                .log
+                .record(now, "stop", format!("cancelled {count} running jobs")),
+            Err(error) => self
+                .log
+                .record(now, "failed", format!("cannot cancel jobs: {error}")),
         }
     }
 
@@ -263,8 +282,12 @@ impl Manager {
                         self.publish(now);
                         Ok(Arc::new(self.report(now)))
                     }
-                    Err(SnoozeRefused::NothingPending) => Err("no stop is announced: there is nothing to snooze".to_owned()),
-                    Err(SnoozeRefused::AlreadyStopping) => Err("the machine is stopping already".to_owned()),
+                    Err(SnoozeRefused::NothingPending) => {
+                        Err("no stop is announced: there is nothing to snooze".to_owned())
+                    }
+                    Err(SnoozeRefused::AlreadyStopping) => {
+                        Err("the machine is stopping already".to_owned())
+                    }
                 };
                 let _ = reply.send(result);
             }
@@ -304,7 +327,8 @@ impl Manager {
                     )));
                     return;
                 }
-                self.log.record(now, "stop", format!("stopped by hand by {who}"));
+                self.log
+                    .record(now, "stop", format!("stopped by hand by {who}"));
                 if running > 0 {
                     self.cancel_running_jobs(now).await;
                 }
@@ -318,7 +342,7 @@ impl Manager {
     }
 
     fn report(&self, now: u64) -> PowerReport {
-        let setup = self.inputs.setup.borrow().clone();
+        let setup = setup_report(&self.inputs.setup.borrow(), &self.inputs.setup_dir, now);
         build_report(&self.planner, &self.inputs.settings, setup, now)
     }
 
@@ -345,7 +369,6 @@ fn build_report(
 ) -> PowerReport {
     let status = planner.status(now);
     let at = super::settings::ms_timestamp(now);
-    let _ = timestamp_ms(at);
     PowerReport {
         summary: status.summary(),
         banner: status.banner(SNOOZE_KEY),
@@ -365,5 +388,29 @@ fn kind_of(event: &PowerEvent) -> &'static str {
         PowerEvent::IdleClockRestarted { .. } => "clock",
         PowerEvent::Cancelled { .. } => "cancelled",
         PowerEvent::StopFailed { .. } => "failed",
+    }
+}
+
+/// The setup scripts in words, with where their logs are.
+fn setup_report(status: &SetupStatus, setup_dir: &std::path::Path, now: u64) -> SetupReport {
+    let script = |kind: ScriptKind| {
+        let script = status.get(kind);
+        ScriptReport {
+            script: script.script.clone(),
+            state: crate::core::setup::describe(&script.state, now),
+            failed: matches!(
+                script.state,
+                ScriptState::Failed { .. } | ScriptState::TimedOut { .. }
+            ),
+            log: (script.state != ScriptState::NotConfigured).then(|| {
+                crate::agent::setup::log_path(setup_dir, kind)
+                    .display()
+                    .to_string()
+            }),
+        }
+    };
+    SetupReport {
+        creation: script(ScriptKind::Creation),
+        startup: script(ScriptKind::Startup),
     }
 }

@@ -11,10 +11,10 @@ use std::time::{Duration, SystemTime};
 
 use jiff::Timestamp;
 
+use crate::config::ConfigProblem;
 use crate::config::agent_settings::AgentSettings;
 use crate::config::power::edit::{self, SettingsEdit};
 use crate::config::power::{OnRunningJobs, PowerBounds};
-use crate::config::ConfigProblem;
 use crate::core::power::policy::{IdlePolicy, JobsPolicy};
 use crate::proto::power::{IdleView, NEXT_FIRINGS, PowerSettingsView, ScheduleView};
 
@@ -207,7 +207,10 @@ mod tests {
             panic!("a bad file must be refused");
         };
         assert!(text.contains("agent.toml:3:9"), "{text}");
-        assert!(text.contains("after must be between 15m and 3d, got 5m"), "{text}");
+        assert!(
+            text.contains("after must be between 15m and 3d, got 5m"),
+            "{text}"
+        );
         assert_eq!(settings.policy().after, Duration::from_secs(7200));
         assert!(settings.problem.is_some());
         std::fs::write(&path, "[power.idle]\nenabled = true\nafter = \"3h\"\n").unwrap();

@@ -7,6 +7,7 @@
 //! to the newest one. Job requests go to the job manager ([`jobs`]).
 
 mod jobs;
+mod power;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +39,9 @@ const FIRST_SAMPLE_WAIT: Duration = Duration::from_secs(3);
 /// How long a connection closed for a protocol error is read (and ignored) before it closes.
 const CLOSE_LINGER: Duration = Duration::from_secs(1);
 
+/// The client name consoles say hello with; an attached console keeps the machine up.
+pub const CONSOLE_CLIENT: &str = "console";
+
 /// Events about the connection itself (not a subscription) use this id.
 pub const CONNECTION_EVENTS: u64 = 0;
 
@@ -63,6 +67,10 @@ struct Session {
     jobs: jobs::JobSubscriptions,
     /// The summary subscription's id, when the client has one.
     summary: Option<u64>,
+    /// The power subscription, when the client has one.
+    power: power::PowerSubscription,
+    /// Set while the client is a console (an activity source for idle shutdown).
+    console: Option<crate::agent::power::ConsoleAttached>,
     /// Where log follows queue their events; the session writes them in order.
     outgoing: mpsc::Sender<ServerMsg>,
     outgoing_rx: mpsc::Receiver<ServerMsg>,
@@ -89,6 +97,8 @@ pub async fn run(stream: UnixStream, state: Arc<AgentState>) {
         samples,
         jobs: jobs::JobSubscriptions::default(),
         summary: None,
+        power: None,
+        console: None,
         outgoing,
         outgoing_rx,
         state,
@@ -138,6 +148,14 @@ impl Session {
                         return end;
                     }
                 }
+                report = power::next_report(&mut self.power) => match report {
+                    Some((subscription, report)) => {
+                        if let Err(end) = self.relay_report(subscription, report).await {
+                            return end;
+                        }
+                    }
+                    None => return End::Shutdown,
+                },
                 Some(msg) = self.outgoing_rx.recv() => {
                     if let Err(end) = self.send(msg).await {
                         return end;
@@ -206,10 +224,23 @@ impl Session {
                     self.first_sample().await
                 };
                 let sample = published.map(|p| select_rows(&p, &processes));
+                let power = self.state.power.report().await.ok().map(|report| {
+                    let mut line = report.summary.clone();
+                    for (name, script) in [
+                        ("creation", &report.setup.creation),
+                        ("startup", &report.setup.startup),
+                    ] {
+                        if script.failed || script.state.starts_with("running") {
+                            line.push_str(&format!(" · {name} script {}", script.state));
+                        }
+                    }
+                    line
+                });
                 let report = StatusReport {
                     host: self.state.sampler.host().clone(),
                     agent: self.state.agent_info(),
                     sample,
+                    power,
                 };
                 self.respond(id, Response::Status(Box::new(report))).await
             }
@@ -269,11 +300,7 @@ impl Session {
             | ClientMsg::PowerEvents { .. }
             | ClientMsg::EditPower { .. }
             | ClientMsg::ReloadPower
-            | ClientMsg::StopInstance { .. }) => {
-                let message = format!("{} is not served by this agent yet", msg.kind());
-                self.send_error(Some(id), ErrorCode::InvalidRequest, message)
-                    .await
-            }
+            | ClientMsg::StopInstance { .. }) => self.handle_power_request(id, msg).await,
             ClientMsg::Shutdown => {
                 tracing::info!("stop requested by a client");
                 self.respond(id, Response::ShuttingDown).await?;
@@ -319,6 +346,9 @@ impl Session {
         }
         self.greeted = true;
         tracing::debug!(client, version, "client said hello");
+        if client == CONSOLE_CLIENT {
+            self.console = Some(self.state.power.console_attached());
+        }
         let ready = Ready {
             protocol_version: PROTOCOL_VERSION,
             station_version: STATION_VERSION.to_owned(),
