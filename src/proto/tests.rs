@@ -222,6 +222,7 @@ fn every_server_message_round_trips() {
                 host: host(),
                 agent: agent.clone(),
                 sample: Some(sample()),
+                power: Some("active: 2 jobs, 1 SSH session".into()),
             })),
         },
         ServerMsg::Response {

@@ -8,6 +8,7 @@
 
 pub mod conn;
 pub mod jobs;
+pub mod power;
 pub mod ssh_world;
 pub mod sshd;
 pub mod station;

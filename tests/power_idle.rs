@@ -1,0 +1,164 @@
+#![allow(clippy::unwrap_used)]
+//! Idle shutdown with the real agent: a `stop_command` that writes a file, idle bounds
+//! shortened by the test-only setting. Idle fires with nothing running; it does not fire
+//! while a job runs or while a CPU-busy process runs; a stop with jobs running waits for them
+//! when configured to; a snooze postpones a stop and is recorded with who asked.
+
+mod support;
+
+use std::process::{Child, Command};
+
+use support::power::PowerEnv;
+use support::wait;
+
+/// Quiet is "no job, no console, no login": CPU never counts (threshold 100%), since other
+/// tests load the machine.
+const IDLE_QUICKLY: &str =
+    "warn_before = \"1s\"\n[power.idle]\nenabled = true\nafter = \"1s\"\ncpu_percent = 100\n";
+
+#[test]
+fn an_idle_machine_is_warned_then_stopped() {
+    let power = PowerEnv::start(IDLE_QUICKLY);
+    wait::wait_for("the stop command ran", || power.stops() == 1);
+    let events = power.events();
+    let warn = events.iter().position(|e| e.starts_with("warn: ")).unwrap();
+    let stop = events
+        .iter()
+        .position(|e| e.starts_with("stop: stopping (idle"))
+        .unwrap();
+    assert!(warn < stop, "{events:#?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("stop: running `echo stopped >> ")),
+        "{events:#?}"
+    );
+    power.wait_summary("stopping", |summary| {
+        summary.starts_with("stopping now (idle")
+    });
+    assert_eq!(power.stops(), 1, "one stop, not one per tick");
+}
+
+#[test]
+fn a_running_job_keeps_the_machine_up() {
+    let power = PowerEnv::start(
+        IDLE_QUICKLY
+            .replace("after = \"1s\"", "after = \"2s\"")
+            .as_str(),
+    );
+    let id = power.ok(&["submit", "--", "sleep", "600"]);
+    power.wait_summary("a job keeps it active", |summary| {
+        summary == "active: 1 job"
+    });
+    // The rules see the machine for longer than `after` + `warn_before`.
+    power.wait_samples(20);
+    assert_eq!(power.stops(), 0);
+    assert!(
+        !power.events().iter().any(|e| e.starts_with("warn:")),
+        "{:#?}",
+        power.events()
+    );
+    // Once the job ends the idle clock runs and the machine stops.
+    power.ok(&["cancel", "--force", id.trim()]);
+    wait::wait_for("the stop after the job", || power.stops() == 1);
+}
+
+#[test]
+fn a_busy_cpu_keeps_the_machine_up() {
+    let settings = IDLE_QUICKLY.replace("cpu_percent = 100", "cpu_percent = 30");
+    let power = PowerEnv::start(&settings);
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let mut burners: Vec<Child> = (0..cores)
+        .map(|_| {
+            Command::new("sh")
+                .args(["-c", "while :; do :; done"])
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    power.wait_summary("CPU keeps it active", |summary| summary.contains("CPU at"));
+    power.wait_samples(20);
+    let stops = power.stops();
+    for burner in &mut burners {
+        let _ = burner.kill();
+        let _ = burner.wait();
+    }
+    assert_eq!(stops, 0, "{:#?}", power.events());
+}
+
+#[test]
+fn a_snooze_postpones_the_stop_and_names_who_asked() {
+    let settings = "warn_before = \"30m\"\nsnooze = \"1h\"\n[power.idle]\nenabled = true\nafter = \"1s\"\ncpu_percent = 100\n";
+    let power = PowerEnv::start(settings);
+    power.wait_summary("a stop announced", |summary| {
+        summary.starts_with("stopping in")
+    });
+    let report = power.report();
+    assert!(
+        report["banner"]
+            .as_str()
+            .unwrap()
+            .ends_with("press z to snooze"),
+        "{report:#}"
+    );
+    power.ok(&["power", "snooze"]);
+    let snoozed: Vec<String> = power
+        .events()
+        .into_iter()
+        .filter(|e| e.starts_with("snooze:"))
+        .collect();
+    assert_eq!(snoozed.len(), 1, "{snoozed:#?}");
+    assert!(
+        snoozed[0].contains("root@") || snoozed[0].contains('@'),
+        "{snoozed:#?}"
+    );
+    // Nothing announced any more: snoozing again is refused, with why.
+    let summary = power.report()["summary"].as_str().unwrap().to_owned();
+    assert!(summary.starts_with("idle"), "{summary}");
+    let output = power.run(&["power", "snooze"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("nothing to snooze"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(power.stops(), 0);
+}
+
+#[test]
+fn a_scheduled_stop_waits_for_a_running_job_then_stops() {
+    // Every minute, so the test waits at most a minute for the firing.
+    let settings = "warn_before = \"1s\"\non_running_jobs = \"wait\"\n\
+                    [[power.schedules]]\nname = \"every-minute\"\naction = \"stop\"\n\
+                    cron = \"* * * * *\"\nzone = \"UTC\"\n";
+    let power = PowerEnv::start(settings);
+    let release = power.env.root().join("release");
+    let script = format!("while [ ! -e {} ]; do sleep 0.1; done", release.display());
+    power.ok(&["submit", "--shell", &script]);
+    power.wait_summary("a job running", |summary| {
+        summary.starts_with("active: 1 job")
+    });
+    wait::wait_until(
+        "the stop waiting for the job",
+        std::time::Duration::from_secs(90),
+        || {
+            let summary = power.report()["summary"].as_str().unwrap().to_owned();
+            summary.starts_with("waiting for 1 job before stopping")
+        },
+        || format!("events: {:#?}", power.events()),
+    );
+    assert_eq!(power.stops(), 0, "no stop while the job runs");
+    std::fs::write(&release, "").unwrap();
+    wait::wait_for("the stop once the job ended", || power.stops() == 1);
+    let events = power.events();
+    assert!(
+        events.iter().any(|e| e.starts_with("waiting: ")),
+        "{events:#?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("stop: ") && e.contains("every-minute")),
+        "{events:#?}"
+    );
+}
