@@ -57,6 +57,16 @@ impl FakeAgent {
                     line = framed.next() => {
                         let Some(Ok(line)) = line else { return };
                         let frame = parse_client_frame(&line).unwrap();
+                        if frame.msg == ClientMsg::SubscribePower {
+                            // An agent without power management: the link goes on without.
+                            let refusal = ServerMsg::Error {
+                                id: Some(frame.id),
+                                code: crate::proto::ErrorCode::InvalidRequest,
+                                message: "no power here".into(),
+                            };
+                            framed.send(&refusal).await.unwrap();
+                            continue;
+                        }
                         let body = match frame.msg {
                             ClientMsg::Hello { .. } => Response::Ready(Ready {
                                 protocol_version: PROTOCOL_VERSION,
@@ -138,11 +148,42 @@ fn options(paths: &Paths) -> ConnectOptions {
     )
 }
 
+/// The next message, past the refusal of the power subscription this fake agent gives on
+/// every connection (checked once in its own test).
 async fn next(link: &mut AgentLink) -> AgentMsg {
-    tokio::time::timeout(WAIT, link.messages.recv())
+    loop {
+        let msg = tokio::time::timeout(WAIT, link.messages.recv())
+            .await
+            .expect("the link said nothing in time")
+            .expect("the link ended");
+        if !matches!(msg, AgentMsg::PowerUnavailable { .. }) {
+            return msg;
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_agent_without_power_management_is_reported_once_per_connection() {
+    let (_dir, paths) = temp_paths();
+    let _agent = FakeAgent::start(&paths);
+    let mut link = AgentLink::open(Target::Local, ProcessQuery::default(), options(&paths));
+    let first = tokio::time::timeout(WAIT, link.messages.recv())
         .await
-        .expect("the link said nothing in time")
-        .expect("the link ended")
+        .unwrap()
+        .unwrap();
+    assert!(matches!(first, AgentMsg::Connected(_)));
+    // The jobs snapshot and the refusal follow, in the order the agent answered.
+    for _ in 0..3 {
+        let msg = tokio::time::timeout(WAIT, link.messages.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        if let AgentMsg::PowerUnavailable { reason } = msg {
+            assert_eq!(reason, "no power here");
+            return;
+        }
+    }
+    panic!("the refusal of the power subscription was not reported");
 }
 
 #[tokio::test]
