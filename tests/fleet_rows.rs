@@ -65,7 +65,7 @@ async fn blocking<T: Send + 'static>(step: impl FnOnce() -> T + Send + 'static) 
 async fn a_row_follows_its_agent_down_and_back_up_and_counts_its_jobs() {
     let jobs = Arc::new(JobsEnv::start(2, 2, ""));
     let target = Target::Socket(jobs.env.socket());
-    let mut fleet = FleetLink::spawn(vec![target], options(), QUICK);
+    let mut fleet = FleetLink::spawn(vec![("test".to_owned(), target)], options(), QUICK);
     let first = fleet.messages.recv().await.unwrap();
     assert_eq!(first.update, RowUpdate::Connecting);
 
@@ -119,9 +119,9 @@ async fn dead_and_silent_targets_are_reported_and_hold_up_no_other_row() {
     let mut options = options();
     options.timeout = Duration::from_millis(300);
     let targets = vec![
-        Target::Socket(silent),
-        Target::Socket(dead),
-        Target::Socket(jobs.env.socket()),
+        ("silent".to_owned(), Target::Socket(silent)),
+        ("dead".to_owned(), Target::Socket(dead)),
+        ("up".to_owned(), Target::Socket(jobs.env.socket())),
     ];
     let mut fleet = FleetLink::spawn(targets, options, QUICK);
     let mut silent_down = None;

@@ -86,7 +86,10 @@ async fn every_ssh_failure_shows_as_its_own_state_and_a_trusted_instance_goes_up
     options.ssh = Ok(ssh);
     let targets = aliases
         .iter()
-        .map(|alias| Target::for_instance(Instance::named(*alias)))
+        .map(|alias| {
+            let target = Target::for_instance(Instance::named(*alias));
+            ((*alias).to_owned(), target)
+        })
         .collect();
     let mut fleet = FleetLink::spawn(targets, options, RowTiming::default());
 

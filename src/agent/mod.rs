@@ -158,6 +158,8 @@ async fn serve_until_stopped(
         utmp: std::env::var_os(TEST_UTMP_ENV)
             .map_or_else(|| power::utmp::UTMP_PATH.into(), Into::into),
         event_log: paths.power_events(),
+        inventory: paths.instances_file(),
+        fleet_start_dir: paths.fleet_start_dir(),
         awake_file: paths.power_awake(),
         setup: setup.subscribe(),
         setup_dir: paths.setup_dir(),

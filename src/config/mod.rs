@@ -9,6 +9,7 @@ pub mod agent_settings;
 pub mod duration;
 pub mod error;
 pub mod file;
+pub mod fleet_start;
 pub mod instances;
 pub mod jobs;
 pub mod paths;

@@ -96,6 +96,11 @@ impl Paths {
         self.state_dir.join("power-awake")
     }
 
+    /// Start plans learned from the fleet's instances, one file per instance.
+    pub fn fleet_start_dir(&self) -> PathBuf {
+        self.state_dir.join("fleet-start")
+    }
+
     /// Setup scripts' markers and logs.
     pub fn setup_dir(&self) -> PathBuf {
         self.state_dir.join("setup")

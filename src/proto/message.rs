@@ -11,7 +11,7 @@ use super::jobs::{
     CancelOutcome, JobDetail, JobFilter, JobId, JobList, JobSpec, JobView, JobsSnapshot,
     JobsUpdate, LogChunk, LogStart, LogStream,
 };
-use super::power::{PowerLogEntry, PowerReport, SettingsEdit};
+use super::power::{PowerLogEntry, PowerReport, SettingsEdit, StartPlan};
 use super::summary::InstanceSummary;
 use super::telemetry::{History, HostInfo, ProcessQuery, Sample};
 
@@ -220,6 +220,10 @@ pub enum Response {
         /// `None` until the agent has taken its first sample.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         summary: Option<InstanceSummary>,
+        /// How this instance is started from elsewhere, and when (its enabled start
+        /// schedules): whoever watches it keeps this, to start it while it is down.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start: Option<StartPlan>,
     },
     /// The power report (also the answer to a snooze, an edit or a reload).
     Power(Box<PowerReport>),

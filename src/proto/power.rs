@@ -102,6 +102,43 @@ pub struct ScriptReport {
     pub log: Option<String>,
 }
 
+/// How an instance is started by others: its `start_command` (if it declares one; the
+/// inventory's wins) and its enabled start schedules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartPlan {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_command: Option<String>,
+    pub schedules: Vec<StartSchedule>,
+}
+
+/// One start schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartSchedule {
+    pub name: String,
+    pub cron: String,
+    pub zone: String,
+}
+
+impl StartPlan {
+    /// The plan in `settings`, `None` when it has no enabled start schedule.
+    pub fn of(settings: &PowerSettingsView) -> Option<StartPlan> {
+        let schedules: Vec<StartSchedule> = settings
+            .schedules
+            .iter()
+            .filter(|s| s.enabled && s.action == PowerAction::Start)
+            .map(|s| StartSchedule {
+                name: s.name.clone(),
+                cron: s.cron.clone(),
+                zone: s.zone.clone(),
+            })
+            .collect();
+        (!schedules.is_empty()).then(|| StartPlan {
+            start_command: settings.start_command.clone(),
+            schedules,
+        })
+    }
+}
+
 /// One decision in the power event log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PowerLogEntry {

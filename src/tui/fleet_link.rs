@@ -89,14 +89,19 @@ pub struct FleetLink {
 
 impl FleetLink {
     /// Starts one task per target; row `i` of the news is `targets[i]`.
-    pub fn spawn(targets: Vec<Target>, options: ConnectOptions, timing: RowTiming) -> FleetLink {
+    pub fn spawn(
+        targets: Vec<(String, Target)>,
+        options: ConnectOptions,
+        timing: RowTiming,
+    ) -> FleetLink {
         let (to_loop, messages) = mpsc::channel(QUEUE);
         let tasks = targets
             .into_iter()
             .enumerate()
-            .map(|(index, target)| {
+            .map(|(index, (name, target))| {
                 let task = row::RowTask {
                     index,
+                    name,
                     target,
                     options: options.clone(),
                     timing,

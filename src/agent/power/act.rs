@@ -18,9 +18,9 @@ use tokio::sync::mpsc;
 
 use super::utmp::LoginSessions;
 
-/// The longest a stop command may run before it counts as failed.
-pub const STOP_COMMAND_LIMIT: Duration = Duration::from_secs(120);
-/// Output of the stop command kept for the event log.
+/// The longest a stop or start command may run before it counts as failed.
+pub const COMMAND_LIMIT: Duration = Duration::from_secs(120);
+/// Output of a command kept for the event log.
 const OUTPUT_KEPT: usize = 2048;
 
 /// Writes `message` to every login terminal in `sessions` that can be opened; returns how
@@ -46,15 +46,31 @@ pub fn wall(sessions: &LoginSessions, message: &str) -> usize {
     reached
 }
 
-/// How a stop command ended.
+/// How a command ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StopOutcome {
+pub enum Outcome {
     Done,
     Failed(String),
 }
 
-/// Starts `command`; its outcome arrives on `done`.
-pub fn run_stop_command(command: &str, done: mpsc::Sender<StopOutcome>) {
+/// What a command was run for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    /// This machine's stop.
+    Stop,
+    /// A fleet instance's start, by one of its schedules.
+    Start { instance: String, schedule: String },
+}
+
+/// A command that ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finished {
+    pub purpose: Purpose,
+    pub outcome: Outcome,
+}
+
+/// Starts `command`; how it ended arrives on `done`.
+pub fn run_command(command: &str, purpose: Purpose, done: mpsc::Sender<Finished>) {
     let spawned = tokio::process::Command::new("/bin/sh")
         .arg("-c")
         .arg(command)
@@ -66,9 +82,8 @@ pub fn run_stop_command(command: &str, done: mpsc::Sender<StopOutcome>) {
     let mut child = match spawned {
         Ok(child) => child,
         Err(error) => {
-            let _ = done.try_send(StopOutcome::Failed(format!(
-                "cannot start /bin/sh: {error}"
-            )));
+            let outcome = Outcome::Failed(format!("cannot start /bin/sh: {error}"));
+            let _ = done.try_send(Finished { purpose, outcome });
             return;
         }
     };
@@ -77,7 +92,7 @@ pub fn run_stop_command(command: &str, done: mpsc::Sender<StopOutcome>) {
         let mut output = Vec::new();
         let mut stderr = child.stderr.take();
         let mut stdout = child.stdout.take();
-        let waited = tokio::time::timeout(STOP_COMMAND_LIMIT, async {
+        let waited = tokio::time::timeout(COMMAND_LIMIT, async {
             if let Some(stderr) = stderr.as_mut() {
                 let _ = stderr
                     .take(OUTPUT_KEPT as u64)
@@ -95,8 +110,8 @@ pub fn run_stop_command(command: &str, done: mpsc::Sender<StopOutcome>) {
         .await;
         let said = String::from_utf8_lossy(&output).trim().to_owned();
         let outcome = match waited {
-            Ok(Ok(status)) if status.success() => StopOutcome::Done,
-            Ok(Ok(status)) => StopOutcome::Failed(format!(
+            Ok(Ok(status)) if status.success() => Outcome::Done,
+            Ok(Ok(status)) => Outcome::Failed(format!(
                 "`{command}` {status}{}",
                 if said.is_empty() {
                     String::new()
@@ -104,13 +119,13 @@ pub fn run_stop_command(command: &str, done: mpsc::Sender<StopOutcome>) {
                     format!(": {said}")
                 }
             )),
-            Ok(Err(error)) => StopOutcome::Failed(format!("`{command}`: {error}")),
-            Err(_) => StopOutcome::Failed(format!(
+            Ok(Err(error)) => Outcome::Failed(format!("`{command}`: {error}")),
+            Err(_) => Outcome::Failed(format!(
                 "`{command}` did not finish within {} s",
-                STOP_COMMAND_LIMIT.as_secs()
+                COMMAND_LIMIT.as_secs()
             )),
         };
-        let _ = done.send(outcome).await;
+        let _ = done.send(Finished { purpose, outcome }).await;
     });
 }
 
@@ -119,12 +134,20 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_stop_command_reports_how_it_ended() {
-        let (done, mut outcomes) = mpsc::channel(4);
-        run_stop_command("true", done.clone());
-        assert_eq!(outcomes.recv().await, Some(StopOutcome::Done));
-        run_stop_command("echo no permission >&2; exit 3", done);
-        let Some(StopOutcome::Failed(text)) = outcomes.recv().await else {
+    async fn a_command_reports_how_it_ended() {
+        let (done, mut finished) = mpsc::channel(4);
+        run_command("true", Purpose::Stop, done.clone());
+        let first = finished.recv().await.unwrap();
+        assert_eq!(
+            (first.purpose, first.outcome),
+            (Purpose::Stop, Outcome::Done)
+        );
+        run_command("echo no permission >&2; exit 3", Purpose::Stop, done);
+        let Some(Finished {
+            outcome: Outcome::Failed(text),
+            ..
+        }) = finished.recv().await
+        else {
             panic!("a failing command fails");
         };
         assert!(text.contains("exit status: 3"), "{text}");

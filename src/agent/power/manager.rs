@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
-use super::act::{self, StopOutcome};
+use super::act::{self, Finished, Outcome, Purpose};
 use super::event_log::EventLog;
 use super::handle::PowerRequest;
 use super::settings::{Reload, Settings};
@@ -46,6 +46,9 @@ pub struct Inputs {
     /// utmp (`/var/run/utmp`; tests point it elsewhere).
     pub utmp: PathBuf,
     pub event_log: PathBuf,
+    /// The inventory (instances.toml) and the start plans learned from its instances.
+    pub inventory: PathBuf,
+    pub fleet_start_dir: PathBuf,
     /// Where the last time the agent was awake is kept (for missed schedules).
     pub awake_file: PathBuf,
     pub setup: watch::Receiver<SetupStatus>,
@@ -65,7 +68,9 @@ pub struct Manager {
     logins: LoginSessions,
     /// The stop command is running (or has run): no second one.
     stopping: bool,
-    stop_done: (mpsc::Sender<StopOutcome>, mpsc::Receiver<StopOutcome>),
+    finished: (mpsc::Sender<Finished>, mpsc::Receiver<Finished>),
+    /// The fleet instances this agent starts on their schedules.
+    fleet: super::fleet_start::FleetStarts,
 }
 
 /// Unix milliseconds now.
@@ -85,6 +90,11 @@ impl Manager {
         let mut log = EventLog::open(inputs.event_log.clone());
         let schedules =
             schedules::ScheduleWatch::start(&inputs.awake_file, now, &mut log, &inputs.settings);
+        let fleet = super::fleet_start::FleetStarts::new(
+            inputs.inventory.clone(),
+            inputs.fleet_start_dir.clone(),
+            now,
+        );
         let setup = setup_report(&inputs.setup.borrow(), &inputs.setup_dir, now);
         let first = build_report(&planner, &inputs.settings, setup, now);
         let (reports, receiver) = watch::channel(Arc::new(first));
@@ -97,7 +107,8 @@ impl Manager {
             last_sample: 0,
             logins: LoginSessions::default(),
             stopping: false,
-            stop_done: mpsc::channel(4),
+            finished: mpsc::channel(16),
+            fleet,
         };
         (manager, receiver)
     }
@@ -114,7 +125,7 @@ impl Manager {
                     Some(request) => self.on_request(request, now_ms()).await,
                     None => return,
                 },
-                Some(outcome) = self.stop_done.1.recv() => self.on_stop_outcome(outcome, now_ms()),
+                Some(finished) = self.finished.1.recv() => self.on_finished(finished, now_ms()),
                 () = shutdown.cancelled() => return,
             }
         }
@@ -137,6 +148,18 @@ impl Manager {
             events.extend(self.planner.schedule_withdrawn(now, &name));
         }
         events.extend(self.observe(now));
+        for start in self.fleet.check(now, &mut self.log) {
+            let text = format!(
+                "starting {} (schedule \"{}\"): `{}`",
+                start.instance, start.schedule, start.command
+            );
+            self.log.record(now, "start", text);
+            let purpose = Purpose::Start {
+                instance: start.instance,
+                schedule: start.schedule,
+            };
+            act::run_command(&start.command, purpose, self.finished.0.clone());
+        }
         self.act(now, events).await;
         self.publish(now);
     }
@@ -247,13 +270,26 @@ impl Manager {
         self.stopping = true;
         let command = self.inputs.settings.current.power.stop_command.clone();
         self.log.record(now, "stop", format!("running `{command}`"));
-        act::run_stop_command(&command, self.stop_done.0.clone());
+        act::run_command(&command, Purpose::Stop, self.finished.0.clone());
     }
 
-    fn on_stop_outcome(&mut self, outcome: StopOutcome, now: u64) {
+    fn on_finished(&mut self, finished: Finished, now: u64) {
+        let Purpose::Start { instance, schedule } = finished.purpose else {
+            return self.on_stop_outcome(finished.outcome, now);
+        };
+        let text = match finished.outcome {
+            Outcome::Done => format!("started {instance} (schedule \"{schedule}\")"),
+            Outcome::Failed(error) => {
+                format!("starting {instance} (schedule \"{schedule}\") failed: {error}")
+            }
+        };
+        self.log.record(now, "start", text);
+    }
+
+    fn on_stop_outcome(&mut self, outcome: Outcome, now: u64) {
         match outcome {
-            StopOutcome::Done => self.log.record(now, "stop", "the stop command finished"),
-            StopOutcome::Failed(error) => {
+            Outcome::Done => self.log.record(now, "stop", "the stop command finished"),
+            Outcome::Failed(error) => {
                 self.stopping = false;
                 let events = self.planner.stop_failed(now, &error);
                 for event in &events {

@@ -5,11 +5,13 @@
 //! - [`handle`]: how sessions ask it things and follow its report.
 //! - [`settings`]: agent.toml in force, reloads and edits.
 //! - [`event_log`]: every decision, in memory and in `power-events.jsonl`.
-//! - [`act`]: wall messages and the stop command.
+//! - [`act`]: wall messages, the stop command, fleet start commands.
+//! - [`fleet_start`]: starting fleet instances on their (learned) start schedules.
 //! - [`utmp`]: login sessions (SSH and local terminals) from the utmp file.
 
 pub mod act;
 pub mod event_log;
+pub mod fleet_start;
 pub mod handle;
 pub mod manager;
 pub mod settings;

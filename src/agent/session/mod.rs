@@ -278,11 +278,19 @@ impl Session {
                 self.summary = Some(subscription);
                 let latest = self.samples.borrow_and_update().clone();
                 let summary = latest.map(|published| self.summary_of(&published));
+                let start = self
+                    .state
+                    .power
+                    .report()
+                    .await
+                    .ok()
+                    .and_then(|report| crate::proto::power::StartPlan::of(&report.settings));
                 self.respond(
                     id,
                     Response::SummarySubscribed {
                         subscription,
                         summary,
+                        start,
                     },
                 )
                 .await

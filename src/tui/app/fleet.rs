@@ -75,8 +75,12 @@ impl FleetState {
     }
 
     /// Where each row's task connects, by row index.
-    pub fn targets(&self) -> Vec<Target> {
-        self.rows.iter().map(|row| row.target.clone()).collect()
+    /// Each row's name and target, in row order.
+    pub fn targets(&self) -> Vec<(String, Target)> {
+        self.rows
+            .iter()
+            .map(|row| (row.name.clone(), row.target.clone()))
+            .collect()
     }
 
     /// Indices of the rows the filter lets through.

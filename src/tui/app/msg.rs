@@ -161,7 +161,7 @@ pub enum Effect {
     /// now on is about that instance.
     Open(Target),
     /// Start the fleet's row tasks, one per target, by row index.
-    WatchFleet(Vec<Target>),
+    WatchFleet(Vec<(String, Target)>),
     /// Hand a power request to the agent link; its answer comes back as an [`AgentMsg`].
     Power(PowerRequest),
     /// The user's answer to the question `id`.

@@ -9,6 +9,7 @@ use super::summary;
 use super::{Backoff, RowTiming};
 use crate::client::Client;
 use crate::client::target::{self, ConnectOptions, LinkProblem, Target};
+use crate::proto::power::StartPlan;
 use crate::proto::summary::InstanceSummary;
 use crate::proto::{ClientMsg, Event, Response, ServerMsg};
 use crate::tui::app::fleet::{FleetMsg, RowStats, RowUpdate};
@@ -16,6 +17,8 @@ use crate::tui::app::fleet::{FleetMsg, RowStats, RowUpdate};
 /// Everything one row task owns.
 pub(super) struct RowTask {
     pub index: usize,
+    /// The row's instance name (where a learned start plan is kept).
+    pub name: String,
     pub target: Target,
     pub options: ConnectOptions,
     pub timing: RowTiming,
@@ -38,6 +41,8 @@ struct Session {
     summary: Option<InstanceSummary>,
     /// The last figures sent, so unchanged ones are not sent again.
     sent: Option<RowStats>,
+    /// The instance's start schedules, as its agent answered the subscription (taken once).
+    start: Option<StartPlan>,
 }
 
 impl RowTask {
@@ -98,6 +103,17 @@ impl RowTask {
             if let Err(problem) = session.take(incoming) {
                 return Ended::Problem(problem);
             }
+            if let Some(plan) = session.start.take()
+                && self.target != Target::Local
+            {
+                let dir = self.options.paths.fleet_start_dir();
+                let name = self.name.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Err(error) = crate::config::fleet_start::save(&dir, &name, &plan) {
+                        tracing::warn!(instance = %name, "cannot keep its start schedules: {error}");
+                    }
+                });
+            }
             let Some(stats) = session.stats() else {
                 continue;
             };
@@ -132,12 +148,13 @@ impl Session {
     fn take(&mut self, msg: ServerMsg) -> Result<(), LinkProblem> {
         match msg {
             ServerMsg::Response {
-                body: Response::SummarySubscribed { summary, .. },
+                body: Response::SummarySubscribed { summary, start, .. },
                 ..
             } => {
                 if summary.is_some() {
                     self.summary = summary;
                 }
+                self.start = start;
             }
             ServerMsg::Event {
                 body: Event::Summary(summary),

@@ -81,8 +81,9 @@ fn instances_make_the_fleet_the_first_screen_and_start_its_tasks() {
         panic!("expected the row tasks to start: {effects:?}");
     };
     assert_eq!(targets.len(), 5);
-    assert_eq!(targets[0], Target::Local);
-    assert!(matches!(&targets[1], Target::Instance(i) if i.name == "gpu1"));
+    assert_eq!(targets[0].1, Target::Local);
+    assert!(matches!(&targets[1].1, Target::Instance(i) if i.name == "gpu1"));
+    assert_eq!(targets[1].0, "gpu1");
 
     let mut alone = fixtures::app(120, 40, 2, now);
     alone.take_effects();
