@@ -81,11 +81,25 @@ pub enum Action {
     Fleet,
     /// Open the selected instance's dashboard (the console switches to it).
     FleetOpen,
+    /// Postpone the stop the banner announces by the configured step.
+    Snooze,
+    /// Show the power schedules and idle settings.
+    Schedules,
+    /// Open the form that adds a schedule.
+    SchedAdd,
+    /// Open the form that edits the selected schedule.
+    SchedEdit,
+    /// Enable or disable the selected schedule.
+    SchedToggle,
+    /// Ask to delete the selected schedule (a confirmation follows).
+    SchedDelete,
+    /// Open the form that edits the idle shutdown settings.
+    IdleEdit,
 }
 
 impl Action {
     /// Every action, in the order the help overlay lists them.
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 43] = [
         Action::Quit,
         Action::Help,
         Action::CommandLine,
@@ -122,6 +136,13 @@ impl Action {
         Action::ShellToggle,
         Action::Fleet,
         Action::FleetOpen,
+        Action::Snooze,
+        Action::Schedules,
+        Action::SchedAdd,
+        Action::SchedEdit,
+        Action::SchedToggle,
+        Action::SchedDelete,
+        Action::IdleEdit,
     ];
 
     /// The stable name keymap files use.
@@ -163,6 +184,13 @@ impl Action {
             Action::ShellToggle => "shell-toggle",
             Action::Fleet => "fleet",
             Action::FleetOpen => "fleet-open",
+            Action::Snooze => "snooze",
+            Action::Schedules => "schedules",
+            Action::SchedAdd => "sched-add",
+            Action::SchedEdit => "sched-edit",
+            Action::SchedToggle => "sched-toggle",
+            Action::SchedDelete => "sched-delete",
+            Action::IdleEdit => "idle-edit",
         }
     }
 
@@ -210,6 +238,13 @@ impl Action {
             Action::ShellToggle => "Run the command through sh -c, or not",
             Action::Fleet => "Show the fleet",
             Action::FleetOpen => "Open the selected instance",
+            Action::Snooze => "Snooze the announced stop",
+            Action::Schedules => "Show the power schedules",
+            Action::SchedAdd => "Add a schedule",
+            Action::SchedEdit => "Edit the selected schedule",
+            Action::SchedToggle => "Enable or disable the selected schedule",
+            Action::SchedDelete => "Delete the selected schedule",
+            Action::IdleEdit => "Edit the idle shutdown settings",
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Fixed, deterministic telemetry for tests and snapshots: a 16-core host with two simulated
 //! H100s, two disks, two interfaces, a busy process table and ten minutes of history.
 //! No clocks and no randomness: every number comes from the tick index. [`jobs`] adds the
-//! job runner's side, [`fleet`] a fleet of instances.
+//! job runner's side, [`fleet`] a fleet of instances, [`power`] a power report.
 
 pub mod fleet;
 pub mod jobs;
+pub mod power;
 
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! What the agent link reports: connections, samples, notices, losses; and the live/stale/lost
 //! state the header shows. Job messages go on to the jobs pane ([`super::jobs`]).
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::{AgentIdentity, AgentMsg, App, Level, LinkState};
 use crate::core::history::HistoryBook;
@@ -66,6 +66,7 @@ impl App {
                         format!("agent lost: {reason}; reconnecting…"),
                     );
                 }
+                self.sched_on_lost(&reason);
                 let state = self.link_state(now, Some(reason));
                 let changed = state != self.link || !known;
                 self.link = state;
@@ -81,14 +82,30 @@ impl App {
     pub(super) fn on_tick(&mut self, now: Instant) -> bool {
         let reason = match &self.link {
             // Nothing to age before the first answer.
-            LinkState::Connecting => return self.tick_jobs(now),
+            LinkState::Connecting => return self.tick_jobs(now) | self.tick_sched(),
             LinkState::Lost { reason, .. } => Some(reason.clone()),
             _ => None,
         };
         let state = self.link_state(now, reason);
         let changed = state != self.link;
         self.link = state;
-        self.tick_jobs(now) || changed
+        let sched = self.tick_sched();
+        self.tick_jobs(now) | sched | changed
+    }
+
+    /// The agent's clock now (unix milliseconds): the newest sample's time plus the time
+    /// since it arrived, as of the update in progress; this machine's clock before any
+    /// sample.
+    pub(super) fn wall_ms(&self) -> u64 {
+        match (self.agent_clock, self.clock) {
+            (Some((at_ms, at)), Some(now)) => {
+                at_ms + now.saturating_duration_since(at).as_millis() as u64
+            }
+            (Some((at_ms, _)), None) => at_ms,
+            _ => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64),
+        }
     }
 
     fn take_sample(&mut self, mut sample: crate::proto::telemetry::Sample, now: Instant) {

@@ -16,6 +16,8 @@ pub enum Command {
     Jobs,
     Dashboard,
     Fleet,
+    /// The schedule editor.
+    Schedules,
 }
 
 /// Commands as the help overlay lists them: (usage, description).
@@ -33,6 +35,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":jobs", "Show the jobs"),
     (":dashboard", "Show the dashboard"),
     (":fleet", "Show the fleet: one row per instance"),
+    (":sched", "Edit the power schedules and idle shutdown"),
     (":help", "Show this help"),
     (":redraw", "Redraw the screen"),
 ];
@@ -54,6 +57,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         "jobs" => Command::Jobs,
         "dashboard" | "dash" => Command::Dashboard,
         "fleet" => Command::Fleet,
+        "sched" | "schedules" | "schedule" => Command::Schedules,
         "sort" => {
             let Some(key) = arg else {
                 return Err("usage: :sort cpu|mem|gpu".into());
@@ -89,6 +93,8 @@ mod tests {
         assert_eq!(parse("jobs"), Ok(Some(Command::Jobs)));
         assert_eq!(parse("dashboard"), Ok(Some(Command::Dashboard)));
         assert_eq!(parse("fleet"), Ok(Some(Command::Fleet)));
+        assert_eq!(parse("sched"), Ok(Some(Command::Schedules)));
+        assert_eq!(parse("schedules"), Ok(Some(Command::Schedules)));
         assert_eq!(
             parse("filter py torch"),
             Ok(Some(Command::Filter(Some("py torch".into()))))

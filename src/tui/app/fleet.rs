@@ -259,6 +259,8 @@ impl App {
         self.sample = None;
         self.history = HistoryBook::new(1000);
         self.jobs = Default::default();
+        self.power = None;
+        self.sched = Default::default();
         self.lists = Default::default();
         self.selected_pid = None;
         self.last_sample_at = None;

@@ -88,7 +88,11 @@ impl App {
 
     pub(super) fn on_paste(&mut self, text: &str) -> bool {
         let Some(input) = self.input.as_mut() else {
-            return self.paste_into_form(text);
+            return match self.view {
+                View::Jobs => self.paste_into_form(text),
+                View::Schedules => self.paste_into_sched_form(text),
+                View::Dashboard | View::Fleet => false,
+            };
         };
         let room = MAX_INPUT.saturating_sub(input.text.len());
         input
@@ -151,6 +155,9 @@ impl App {
             }
             Command::Fleet => {
                 self.show_fleet();
+            }
+            Command::Schedules => {
+                self.show_view(View::Schedules);
             }
         }
     }

@@ -42,9 +42,13 @@ impl App {
             Resolution::NotFound if self.context() == Context::JobForm => {
                 changed |= self.on_form_key(event);
             }
+            Resolution::NotFound if self.context() == Context::SchedForm => {
+                changed |= self.on_sched_form_key(event);
+            }
             // Any key but yes answers no.
             Resolution::NotFound if self.context() == Context::Confirm => {
                 changed |= self.jobs.confirm.take().is_some();
+                changed |= self.sched.confirm.take().is_some();
             }
             Resolution::NotFound => {}
         }
@@ -60,6 +64,9 @@ impl App {
             return changed;
         }
         if let Some(changed) = self.apply_in_fleet(action) {
+            return changed;
+        }
+        if let Some(changed) = self.apply_in_sched(action) {
             return changed;
         }
         match action {
@@ -111,6 +118,8 @@ impl App {
             Action::Dashboard => self.show_view(View::Dashboard),
             Action::Jobs => self.show_view(View::Jobs),
             Action::Fleet => self.show_fleet(),
+            Action::Schedules => self.show_view(View::Schedules),
+            Action::Snooze => self.snooze(),
             // Only the fleet view has a selected instance.
             Action::FleetOpen => false,
             // Only the jobs pane has a selected job, a log, a question or a form.
@@ -122,6 +131,12 @@ impl App {
             | Action::Confirm
             | Action::Submit
             | Action::ShellToggle => false,
+            // Only the schedule editor has schedules and forms.
+            Action::SchedAdd
+            | Action::SchedEdit
+            | Action::SchedToggle
+            | Action::SchedDelete
+            | Action::IdleEdit => false,
             Action::KernelThreads => {
                 let show = !self.query.kernel_threads;
                 self.set_kernel_threads(show);

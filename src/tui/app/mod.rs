@@ -10,6 +10,8 @@
 //! - [`fleet`]: the fleet view: a row per instance, and drilling into one.
 //! - [`agent`]: samples, notices and the state of the agent link.
 //! - [`question`]: the SSH transport's questions (host key, passphrase, install) as dialogs.
+//! - [`power`]: the power report (header, stop banner) and the snooze.
+//! - [`sched`]: the schedule editor: schedules and idle settings, their forms.
 //! - [`navigation`]: focus between panels and selection inside them.
 //! - [`processes`]: sorting and filtering the process rows locally.
 //! - [`smoothing`]: averaged process CPU, so the table does not reshuffle every second.
@@ -26,6 +28,7 @@ mod navigation;
 mod power;
 pub mod processes;
 pub mod question;
+pub mod sched;
 mod smoothing;
 
 use std::time::Instant;
@@ -99,6 +102,8 @@ pub enum View {
     Jobs,
     /// One row per instance.
     Fleet,
+    /// The power schedules and idle settings (`:sched`).
+    Schedules,
 }
 
 /// Selection state of every list panel.
@@ -132,6 +137,8 @@ pub struct App {
     /// The instance's power report (why it is up, when it stops, schedules, setup scripts);
     /// `None` until the agent sends one.
     pub power: Option<Box<crate::proto::power::PowerReport>>,
+    /// The schedule editor's selection, form and confirmation.
+    pub sched: sched::SchedState,
     /// Folder and environment of jobs submitted from the form.
     pub job_defaults: jobs::JobDefaults,
     /// The newest sample; its process rows are kept sorted and filtered as the query says.
@@ -155,6 +162,8 @@ pub struct App {
     pub questions: question::Questions,
     pub quit: bool,
     last_sample_at: Option<Instant>,
+    /// The `now` of the update in progress (or the last one).
+    clock: Option<Instant>,
     /// The agent's clock (ms since the epoch) in the newest sample, and when it arrived.
     agent_clock: Option<(u64, Instant)>,
     smoothing: smoothing::CpuSmoothing,
@@ -175,6 +184,7 @@ impl App {
             jobs: JobsState::default(),
             fleet: FleetState::default(),
             power: None,
+            sched: sched::SchedState::default(),
             job_defaults: jobs::JobDefaults::default(),
             sample: None,
             history: HistoryBook::new(1000),
@@ -190,6 +200,7 @@ impl App {
             questions: question::Questions::default(),
             quit: false,
             last_sample_at: None,
+            clock: None,
             agent_clock: None,
             smoothing: Default::default(),
             effects: Vec::new(),
@@ -209,6 +220,7 @@ impl App {
 
     /// Applies `msg`; true when the screen needs redrawing.
     pub fn update(&mut self, msg: Msg, now: Instant) -> bool {
+        self.clock = Some(now);
         let changed = match msg {
             Msg::Key(event) => self.on_key(&event),
             Msg::Paste(text) => self.on_paste(&text),
@@ -279,6 +291,9 @@ impl App {
             View::Jobs if self.jobs.logs.is_some() => Context::JobLogs,
             View::Jobs => Context::Jobs,
             View::Fleet => Context::Fleet,
+            View::Schedules if self.sched.confirm.is_some() => Context::Confirm,
+            View::Schedules if self.sched.editor.is_some() => Context::SchedForm,
+            View::Schedules => Context::Schedules,
         }
     }
 

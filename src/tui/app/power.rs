@@ -1,5 +1,6 @@
 //! The power report from the agent: kept for the header ("why is it up"), the stop banner and
-//! the schedule editor; the snooze request; refusals of power requests.
+//! the schedule editor ([`super::sched`]); the snooze request; refusals of power requests
+//! (in the editor's form when they refuse its change, else in the footer).
 
 use super::{AgentMsg, App, Effect, Level, PowerRequest};
 
@@ -10,14 +11,18 @@ impl App {
             AgentMsg::Power(report) => {
                 let changed = self.power.as_deref() != Some(&*report);
                 self.power = Some(report);
-                changed
+                self.sched_on_report() || changed
             }
             AgentMsg::PowerUnavailable { reason } => {
                 self.power = None;
                 tracing::info!(%reason, "the agent has no power report");
+                self.sched_on_unavailable(reason);
                 true
             }
             AgentMsg::PowerRefused { request, reason } => {
+                if self.sched_on_refused(&request, &reason) {
+                    return true;
+                }
                 let what = match request {
                     PowerRequest::Snooze => "snooze",
                     PowerRequest::Edit(_) => "change",

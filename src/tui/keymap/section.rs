@@ -22,11 +22,15 @@ pub enum Section {
     Help,
     /// The fleet view: one row per instance.
     Fleet,
+    /// The power schedules and idle settings.
+    Schedules,
+    /// The schedule and idle shutdown forms.
+    SchedForm,
 }
 
 impl Section {
     /// Every section, in the order the help overlay lists them.
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 10] = [
         Section::Global,
         Section::Dashboard,
         Section::Jobs,
@@ -34,6 +38,8 @@ impl Section {
         Section::JobForm,
         Section::Confirm,
         Section::Fleet,
+        Section::Schedules,
+        Section::SchedForm,
         Section::Help,
     ];
 
@@ -48,6 +54,8 @@ impl Section {
             Section::Confirm => "confirm",
             Section::Help => "help",
             Section::Fleet => "fleet",
+            Section::Schedules => "schedules",
+            Section::SchedForm => "sched-form",
         }
     }
 
@@ -62,6 +70,8 @@ impl Section {
             Section::Confirm => "Confirmation bar",
             Section::Help => "Help",
             Section::Fleet => "Fleet",
+            Section::Schedules => "Schedules",
+            Section::SchedForm => "Schedule and idle forms (other keys type into the field)",
         }
     }
 
@@ -91,10 +101,12 @@ pub enum Context {
     Confirm,
     Help,
     Fleet,
+    Schedules,
+    SchedForm,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 9] = [
         Context::Dashboard,
         Context::Jobs,
         Context::JobLogs,
@@ -102,6 +114,8 @@ impl Context {
         Context::Confirm,
         Context::Help,
         Context::Fleet,
+        Context::Schedules,
+        Context::SchedForm,
     ];
 
     /// The mode's own section (consulted before `global`).
@@ -114,13 +128,15 @@ impl Context {
             Context::Confirm => Section::Confirm,
             Context::Help => Section::Help,
             Context::Fleet => Section::Fleet,
+            Context::Schedules => Section::Schedules,
+            Context::SchedForm => Section::SchedForm,
         }
     }
 
     /// Whether printable keys type text here: global bindings of plain characters (`q`, `?`)
     /// are then left out, so they can be typed.
     pub fn takes_text(self) -> bool {
-        self == Context::JobForm
+        matches!(self, Context::JobForm | Context::SchedForm)
     }
 
     pub fn index(self) -> usize {

@@ -136,7 +136,7 @@ fn chords_wait_and_cancel() {
         Resolution::Cancelled
     );
     assert_eq!(
-        keymap.resolve(Context::Dashboard, &[], key("z")),
+        keymap.resolve(Context::Dashboard, &[], key("x")),
         Resolution::NotFound
     );
 }
@@ -265,6 +265,62 @@ fn fleet_keys_are_there_from_every_view() {
             resolve(context, text),
             Resolution::Matched(action),
             "{context:?} {text}"
+        );
+    }
+}
+
+#[test]
+fn schedule_keys_are_there_and_the_forms_type_plain_characters() {
+    let keymap = Keymap::default();
+    let resolve = |context, text: &str| keymap.resolve(context, &[], key(text));
+    for context in [
+        Context::Dashboard,
+        Context::Jobs,
+        Context::JobLogs,
+        Context::Fleet,
+        Context::Schedules,
+        Context::Help,
+    ] {
+        assert_eq!(
+            resolve(context, "z"),
+            Resolution::Matched(Action::Snooze),
+            "{context:?}"
+        );
+        assert_eq!(
+            resolve(context, "S"),
+            Resolution::Matched(Action::Schedules),
+            "{context:?}"
+        );
+    }
+    for (context, text, action) in [
+        (Context::Schedules, "j", Action::Down),
+        (Context::Schedules, "a", Action::SchedAdd),
+        (Context::Schedules, "<Enter>", Action::SchedEdit),
+        (Context::Schedules, "e", Action::SchedEdit),
+        (Context::Schedules, "<Space>", Action::SchedToggle),
+        (Context::Schedules, "d", Action::SchedDelete),
+        (Context::Schedules, "i", Action::IdleEdit),
+        (Context::Schedules, "<Esc>", Action::Back),
+        (Context::Schedules, "1", Action::Dashboard),
+        (Context::SchedForm, "<Tab>", Action::FocusNext),
+        (Context::SchedForm, "<S-Tab>", Action::FocusPrev),
+        (Context::SchedForm, "<Down>", Action::Down),
+        (Context::SchedForm, "<Up>", Action::Up),
+        (Context::SchedForm, "<Enter>", Action::Submit),
+        (Context::SchedForm, "<Esc>", Action::Back),
+        (Context::SchedForm, "<C-c>", Action::Quit),
+    ] {
+        assert_eq!(
+            resolve(context, text),
+            Resolution::Matched(action),
+            "{context:?} {text}"
+        );
+    }
+    for text in ["q", "?", ":", "1", "S", "z", "<Space>", "<Left>", "<Right>"] {
+        assert_eq!(
+            resolve(Context::SchedForm, text),
+            Resolution::NotFound,
+            "{text} is typed in the form"
         );
     }
 }

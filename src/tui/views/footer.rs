@@ -1,9 +1,14 @@
 //! The bottom line: the command line or filter while one is open, else the question of the
-//! confirmation bar, else the latest message, else key hints for the mode taken from the live
-//! keymap (so they follow the user's bindings).
+//! confirmation bar, else an error message, else the stop banner while the agent announces a
+//! stop, else the latest message, else key hints for the mode taken from the live keymap (so
+//! they follow the user's bindings).
+//!
+//! The banner takes the footer's row rather than one of its own, so no view's layout moves
+//! when a stop is announced; it is drawn reversed in the error role across the whole width.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
 use crate::tui::action::Action;
@@ -64,6 +69,24 @@ const FLEET_HINTS: &[(&[Action], &str)] = &[
     (&[Action::Jobs], "jobs"),
 ];
 
+const SCHED_HINTS: &[(&[Action], &str)] = &[
+    (&[Action::Quit], "quit"),
+    (&[Action::Help], "help"),
+    (&[Action::Down, Action::Up], "move"),
+    (&[Action::SchedAdd], "add"),
+    (&[Action::SchedEdit], "edit"),
+    (&[Action::SchedToggle], "on/off"),
+    (&[Action::SchedDelete], "delete"),
+    (&[Action::IdleEdit], "idle"),
+    (&[Action::Dashboard], "dashboard"),
+];
+
+const SCHED_FORM_HINTS: &[(&[Action], &str)] = &[
+    (&[Action::FocusNext], "next field"),
+    (&[Action::Submit], "save"),
+    (&[Action::Back], "cancel"),
+];
+
 const CONFIRM_HINTS: &[(&[Action], &str)] = &[(&[Action::Confirm], "yes"), (&[Action::Back], "no")];
 
 /// Draws the footer line into `area`.
@@ -85,17 +108,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         text::put(buf, area, 0, &line);
         return;
     }
-    if let Some(confirm) = app.jobs.confirm.as_ref().filter(|_| app.help.is_none()) {
-        let label = text::truncate(&confirm.label, 32);
-        let question = if confirm.running {
-            format!(" Cancel running job {} ({label})? ", confirm.id)
-        } else {
-            format!(" Remove job {} ({label}) from the queue? ", confirm.id)
-        };
+    if let Some(question) = question(app).filter(|_| app.help.is_none()) {
         let room = usize::from(area.width).saturating_sub(text::width(&question));
         let mut spans = vec![Span::styled(question, theme.style(Role::StateWarn))];
         spans.extend(hints(app, Context::Confirm, CONFIRM_HINTS, room));
         text::put(buf, area, 0, &Line::from(spans));
+        return;
+    }
+    let error = app.message.as_ref().filter(|m| m.level == Level::Error);
+    if error.is_none()
+        && let Some(banner) = banner(app)
+    {
+        let style = theme
+            .style(Role::StateError)
+            .add_modifier(Modifier::REVERSED);
+        buf.set_style(area, style);
+        let width = usize::from(area.width.saturating_sub(2));
+        let line = Line::styled(format!(" {}", text::truncate(&banner, width)), style);
+        text::put(buf, area, 0, &line);
         return;
     }
     if let Some(message) = &app.message {
@@ -123,6 +153,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Context::JobForm => FORM_HINTS,
         Context::Confirm => CONFIRM_HINTS,
         Context::Fleet => FLEET_HINTS,
+        Context::Schedules => SCHED_HINTS,
+        Context::SchedForm => SCHED_FORM_HINTS,
     };
     let pending = pending_text(app);
     let room = usize::from(area.width).saturating_sub(text::width(&pending) + 2);
@@ -135,6 +167,37 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         spans.push(Span::styled(pending, theme.style(Role::HelpKey)));
     }
     text::put(buf, area, 0, &Line::from(spans));
+}
+
+/// The question of the confirmation bar, when one is asked.
+fn question(app: &App) -> Option<String> {
+    if let Some(confirm) = &app.jobs.confirm {
+        let label = text::truncate(&confirm.label, 32);
+        return Some(if confirm.running {
+            format!(" Cancel running job {} ({label})? ", confirm.id)
+        } else {
+            format!(" Remove job {} ({label}) from the queue? ", confirm.id)
+        });
+    }
+    let name = app.sched.confirm.as_ref()?;
+    Some(format!(
+        " Delete schedule {} from the settings file? ",
+        text::truncate(name, 32)
+    ))
+}
+
+/// The agent's stop banner, naming the snooze key the user has (the agent names `z`).
+fn banner(app: &App) -> Option<String> {
+    let banner = app.power.as_deref()?.banner.clone()?;
+    let key = app
+        .keymap
+        .key_for(app.context(), Action::Snooze)
+        .map(ToString::to_string);
+    Some(match key {
+        Some(key) if key != "z" => banner.replace("press z to", &format!("press {key} to")),
+        Some(_) => banner,
+        None => banner.replace(" — press z to snooze", ""),
+    })
 }
 
 /// Key hints of `context` that fit in `room` cells, the least important dropped first.

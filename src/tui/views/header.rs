@@ -1,5 +1,6 @@
 //! The top line: which machine this is (and which fleet instance, when the console drilled
-//! into one), how long it has been up, how many jobs run and wait,
+//! into one), how long it has been up, how many jobs run and wait, why it is up (or when it
+//! stops) as the agent says, a setup script that runs or failed,
 //! whether the agent is answering, and the GPUs (SIMULATED when they are).
 //!
 //! Uptime has minute resolution and the agent state shows no age while samples are on time,
@@ -43,6 +44,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(summary) = jobs_summary(app) {
         left.push(Part::text(7, summary, theme.style(Role::Text)));
     }
+    left.extend(power_parts(app));
     let right = right_parts(app);
     let right_width: usize = right.iter().map(|s| s.width()).sum();
     let room = usize::from(area.width).saturating_sub(right_width + 3);
@@ -112,6 +114,44 @@ fn jobs_summary(app: &App) -> Option<String> {
         (running, 0) => Some(format!("jobs {running} running")),
         (0, queued) => Some(format!("jobs {queued} queued")),
         (running, queued) => Some(format!("jobs {running} running · {queued} queued")),
+    }
+}
+
+/// Why the machine is up (lowest priority: it goes first when room is short), and the setup
+/// scripts that are running or failed (a failure, in the error role, stays long).
+fn power_parts(app: &App) -> Vec<Part<'static>> {
+    let theme = &app.theme;
+    let Some(report) = app.power.as_deref() else {
+        return Vec::new();
+    };
+    let mut parts = Vec::new();
+    for (name, script) in [
+        ("creation", &report.setup.creation),
+        ("startup", &report.setup.startup),
+    ] {
+        let text = format!("setup: {name} {}", short_state(&script.state));
+        if script.failed {
+            parts.push(Part::text(8, text, theme.style(Role::StateError)));
+        } else if script.state.starts_with("running") {
+            parts.push(Part::text(3, text, theme.style(Role::StateWarn)));
+        }
+    }
+    if !report.summary.is_empty() {
+        parts.push(Part::text(
+            1,
+            report.summary.clone(),
+            theme.style(Role::Text),
+        ));
+    }
+    parts
+}
+
+/// A script's state in fewer words where the header has a shorter form:
+/// "failed with exit code 3" → "failed (exit 3)".
+fn short_state(state: &str) -> String {
+    match state.strip_prefix("failed with exit code ") {
+        Some(code) => format!("failed (exit {code})"),
+        None => state.to_owned(),
     }
 }
 

@@ -19,6 +19,7 @@ pub mod memory;
 pub mod network;
 pub mod processes;
 pub mod question;
+pub mod sched;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -31,6 +32,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         View::Dashboard => dashboard::render(app, area, buf),
         View::Jobs => jobs::render(app, area, buf),
         View::Fleet => fleet::render(app, area, buf),
+        View::Schedules => sched::render(app, area, buf),
     }
     if let Some(scroll) = app.help {
         help::render(app, scroll, area, buf);
@@ -39,13 +41,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 /// Where the terminal cursor goes: at the end of the command line while one is open, else
-/// in the focused field of the submit form.
+/// in the focused field of the open form.
 pub fn cursor(app: &App) -> Option<Position> {
     if app.questions.open.is_some() {
         return None;
     }
     footer::cursor(app, app.layout().footer).or_else(|| match app.view {
         View::Jobs => jobs::cursor(app, app.area),
+        View::Schedules => sched::cursor(app, app.area),
         View::Dashboard | View::Fleet => None,
     })
 }
