@@ -6,7 +6,7 @@
 mod support;
 
 use support::station::{StationEnv, describe};
-use support::wait::{process_ended, wait_for};
+use support::wait::{self, process_ended, wait_for};
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -122,10 +122,12 @@ fn stale_socket_after_kill_9_is_replaced() {
 
     let second = station.start_agent(&[]);
     assert_ne!(first, second);
-    assert!(
-        station.log().contains("replaced a stale socket"),
-        "log:\n{}",
-        station.log()
+    // The log is written by a background thread: wait for the line rather than race it.
+    wait::wait_until(
+        "the log says the stale socket was replaced",
+        wait::default_timeout(),
+        || station.log().contains("replaced a stale socket"),
+        || format!("log:\n{}", station.log()),
     );
     let mut conn = station.connect();
     let ready = conn.hello();
