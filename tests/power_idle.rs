@@ -148,6 +148,20 @@ fn a_scheduled_stop_waits_for_a_running_job_then_stops() {
         || format!("events: {:#?}", power.events()),
     );
     assert_eq!(power.stops(), 0, "no stop while the job runs");
+    // A job queued now waits: the machine stops once the running one ends.
+    let queued = power.ok(&["submit", "--", "true"]);
+    let reason = || {
+        let job: serde_json::Value =
+            serde_json::from_str(&power.ok(&["show", queued.trim(), "--json"])).unwrap();
+        (
+            job["state"].as_str().unwrap().to_owned(),
+            job["reason"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    wait::wait_for("the new job held", || {
+        reason().1.starts_with("held: the machine stops")
+    });
+    assert_eq!(reason().0, "queued");
     std::fs::write(&release, "").unwrap();
     wait::wait_for("the stop once the job ended", || power.stops() == 1);
     let events = power.events();

@@ -87,6 +87,11 @@ pub enum Request {
         id: JobId,
         reply: Reply<LogTarget>,
     },
+    /// Start no queued job while `Some` (the reason is their wait reason): the machine is
+    /// about to stop once the running ones end. `None` lifts it.
+    Hold {
+        reason: Option<String>,
+    },
 }
 
 /// The sessions' side of the manager.
@@ -157,6 +162,13 @@ impl JobsHandle {
             reply,
         })
         .await
+    }
+
+    /// Holds the queue (see [`Request::Hold`]); best effort, nothing to wait for.
+    pub fn hold(&self, reason: Option<String>) {
+        if self.requests.try_send(Request::Hold { reason }).is_err() {
+            tracing::warn!("the job manager did not take a hold request");
+        }
     }
 
     pub async fn requeue(&self, id: JobId) -> Result<JobView, JobsError> {

@@ -68,6 +68,8 @@ pub struct Manager {
     logins: LoginSessions,
     /// The stop command is running (or has run): no second one.
     stopping: bool,
+    /// Whether the job queue is held (a stop waits for running jobs, or is under way).
+    holding: bool,
     finished: (mpsc::Sender<Finished>, mpsc::Receiver<Finished>),
     /// The fleet instances this agent starts on their schedules.
     fleet: super::fleet_start::FleetStarts,
@@ -107,6 +109,7 @@ impl Manager {
             last_sample: 0,
             logins: LoginSessions::default(),
             stopping: false,
+            holding: false,
             finished: mpsc::channel(16),
             fleet,
         };
@@ -161,7 +164,23 @@ impl Manager {
             act::run_command(&start.command, purpose, self.finished.0.clone());
         }
         self.act(now, events).await;
+        self.hold_queue_while_stopping(now);
         self.publish(now);
+    }
+
+    /// No queued job starts while a stop waits for the running ones or is under way.
+    fn hold_queue_while_stopping(&mut self, now: u64) {
+        use crate::core::power::status::PowerState;
+        let stopping = matches!(
+            self.planner.status(now).state,
+            PowerState::WaitingForJobs { .. } | PowerState::Stopping { .. }
+        );
+        if stopping != self.holding {
+            self.holding = stopping;
+            let reason =
+                stopping.then(|| "held: the machine stops once the running jobs end".to_owned());
+            self.inputs.jobs.hold(reason);
+        }
     }
 
     /// Feeds a new sample to the planner, or just the time when there is none.

@@ -115,6 +115,8 @@ struct Manager {
     internal: mpsc::UnboundedSender<Internal>,
     /// The shim the next job is handed to.
     spare: SpareShim,
+    /// While set, no queued job starts; this is their wait reason (the machine is stopping).
+    held: Option<String>,
 }
 
 /// Opens the store, settles what happened while no agent ran, and starts the manager thread.
@@ -150,6 +152,7 @@ pub fn start(
         counts,
         internal,
         spare: SpareShim::default(),
+        held: None,
     };
     manager.load()?;
     let (requests, requests_rx) = mpsc::channel(64);

@@ -50,6 +50,13 @@ impl Manager {
             Request::LogTarget { id, reply } => {
                 let _ = reply.send(self.log_target(id));
             }
+            Request::Hold { reason } => {
+                if self.held != reason {
+                    tracing::info!(?reason, "jobs: queue hold changed");
+                    self.held = reason;
+                    self.needs_pass = true;
+                }
+            }
         }
     }
 

@@ -79,7 +79,12 @@ impl Manager {
                 },
             }
         };
-        let plan = scheduler::plan(&capacity, &running, &waiting, &dependency);
+        let mut plan = scheduler::plan(&capacity, &running, &waiting, &dependency);
+        if let Some(reason) = &self.held {
+            let held = std::mem::take(&mut plan.start);
+            plan.waiting
+                .extend(held.into_iter().map(|start| (start.id, reason.clone())));
+        }
         for (id, why) in plan.doomed {
             self.end_without_running(id, JobState::Failed, why);
         }
