@@ -218,3 +218,77 @@ fn station_connect_asks_about_an_unknown_host_then_opens_its_dashboard() {
         world.local.stop_agent();
     }
 }
+
+#[test]
+fn drilling_into_an_unknown_host_asks_in_a_dialog_and_a_yes_records_the_key() {
+    let world = SshWorld::new();
+    world.write_default_config();
+    std::fs::create_dir_all(world.local.config_dir()).unwrap();
+    std::fs::write(
+        world.local.config_dir().join("instances.toml"),
+        format!("[[instance]]\nname = \"remote\"\nhost = \"{ALIAS}\"\n"),
+    )
+    .unwrap();
+    let tmux = console_builder(&world.local)
+        .env("STATION_REMOTE_COMMAND", world.remote_command())
+        .spawn(["sh", "-c", WRAPPER, STATION_BIN]);
+    // The background row has nobody to ask: it says so.
+    wait_for_console(&tmux, "the remote row with an unknown key", |s| {
+        row_shows(s, "remote", &["? unknown key"])
+    });
+    tmux.send_keys(&["j", "Enter"]);
+    let fingerprint = support::sshd::fingerprint(&world.sshd.host_public_key());
+    wait_for_console(&tmux, "the host-key dialog", |s| {
+        s.contains("Unknown host key") && s.contains(&fingerprint)
+    });
+    tmux.send_keys(&["y"]);
+    wait_for_console(&tmux, "the remote dashboard", |s| {
+        let header = s.lines().next().unwrap_or_default();
+        header.contains("▸ remote") && header.contains("● live") && s.contains("CPU")
+    });
+    let known = std::fs::read_to_string(world.known_hosts()).unwrap();
+    assert_eq!(
+        known,
+        world.sshd.known_hosts_line(),
+        "the yes recorded the key"
+    );
+    tmux.send_keys(&["q"]);
+    let screen = tmux.wait_until("the console exited", |s| s.contains(EXIT_MARK));
+    assert!(screen.contains(&format!("{EXIT_MARK}0")), "{screen}");
+    if world.local.agent_pid().is_some() {
+        world.local.stop_agent();
+    }
+}
+
+#[test]
+fn drilling_into_a_host_without_station_offers_the_install_in_a_dialog() {
+    let world = SshWorld::without_station(None);
+    world.write_default_config();
+    world.trust_server();
+    std::fs::create_dir_all(world.local.config_dir()).unwrap();
+    std::fs::write(
+        world.local.config_dir().join("instances.toml"),
+        format!("[[instance]]\nname = \"bare\"\nhost = \"{ALIAS}\"\n"),
+    )
+    .unwrap();
+    let tmux = console_builder(&world.local).spawn(["sh", "-c", WRAPPER, STATION_BIN]);
+    wait_for_console(&tmux, "the row without station", |s| {
+        row_shows(s, "bare", &["no station"])
+    });
+    tmux.send_keys(&["j", "Enter"]);
+    wait_for_console(&tmux, "the install dialog", |s| {
+        s.contains("Install station") && s.contains("station is not installed on")
+    });
+    tmux.send_keys(&["y"]);
+    wait_for_console(&tmux, "the installed instance's dashboard", |s| {
+        let header = s.lines().next().unwrap_or_default();
+        header.contains("▸ bare") && header.contains("● live") && s.contains("CPU")
+    });
+    assert!(world.installed_binary().exists());
+    tmux.send_keys(&["q"]);
+    let screen = tmux.wait_until("the console exited", |s| s.contains(EXIT_MARK));
+    assert!(screen.contains(&format!("{EXIT_MARK}0")), "{screen}");
+    if world.local.agent_pid().is_some() {
+        world.local.stop_agent();
+    }
+}
