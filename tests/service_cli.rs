@@ -247,6 +247,36 @@ fn without_a_systemd_manager_the_unit_is_written_and_the_error_names_the_command
     assert_eq!(env.calls(), ["systemctl --user daemon-reload"]);
 }
 
+/// The real `systemctl` of this machine, where no systemd manager runs for the test's user
+/// (CI and containers): the same outcome as the fake above, with the tool's own words.
+#[test]
+fn the_real_systemctl_without_a_manager_fails_clearly_and_the_unit_is_kept() {
+    let env = ServiceEnv::new();
+    let unit_dir = env.unit_dir();
+    let mut command = env.station.command([
+        "agent",
+        "install-service",
+        "--unit-dir",
+        unit_dir.to_str().unwrap(),
+    ]);
+    command.env("PATH", "/usr/local/bin:/usr/bin:/bin");
+    if geteuid().as_raw() != env.uid {
+        command.uid(env.uid).gid(env.uid);
+    }
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    let said = stderr(&output);
+    if Path::new("/usr/bin/systemctl").exists() || Path::new("/bin/systemctl").exists() {
+        assert!(
+            said.contains("`systemctl --user daemon-reload` failed"),
+            "{said}"
+        );
+    } else {
+        assert!(said.contains("systemctl was not found"), "{said}");
+    }
+    assert!(env.unit().exists(), "the unit is written either way");
+}
+
 #[test]
 fn without_systemctl_the_unit_is_written_and_the_error_says_so() {
     let env = ServiceEnv::new();
