@@ -6,6 +6,8 @@
 //! stays testable without a clock. The manager never blocks the agent: the stop command runs
 //! in its own task and reports back; reading utmp and stat-ing agent.toml are small.
 
+mod report;
+mod requests;
 mod schedules;
 
 use std::path::PathBuf;
@@ -26,10 +28,10 @@ use crate::agent::jobs::JobsHandle;
 use crate::agent::sampler::Published;
 use crate::core::power::activity::{Activity, GpuActivity};
 use crate::core::power::events::PowerEvent;
-use crate::core::power::planner::{PowerPlanner, SnoozeRefused};
+use crate::core::power::planner::PowerPlanner;
 use crate::proto::jobs::{JobFilter, JobState};
-use crate::proto::power::{PowerReport, ScriptReport, SetupReport};
-use crate::proto::setup::{ScriptKind, ScriptState, SetupStatus};
+use crate::proto::power::PowerReport;
+use crate::proto::setup::SetupStatus;
 
 /// How often the manager looks.
 pub const TICK: Duration = Duration::from_secs(1);
@@ -97,8 +99,8 @@ impl Manager {
             inputs.fleet_start_dir.clone(),
             now,
         );
-        let setup = setup_report(&inputs.setup.borrow(), &inputs.setup_dir, now);
-        let first = build_report(&planner, &inputs.settings, setup, now);
+        let setup = report::setup_report(&inputs.setup.borrow(), &inputs.setup_dir, now);
+        let first = report::build_report(&planner, &inputs.settings, setup, now);
         let (reports, receiver) = watch::channel(Arc::new(first));
         let manager = Manager {
             inputs,
@@ -322,83 +324,9 @@ impl Manager {
         self.publish(now);
     }
 
-    async fn on_request(&mut self, request: PowerRequest, now: u64) {
-        match request {
-            PowerRequest::Report(reply) => {
-                let _ = reply.send(Arc::new(self.report(now)));
-            }
-            PowerRequest::Events { limit, reply } => {
-                let _ = reply.send(self.log.newest(limit));
-            }
-            PowerRequest::Snooze { who, reply } => {
-                let result = match self.planner.snooze(now, &who) {
-                    Ok(events) => {
-                        self.act(now, events).await;
-                        self.publish(now);
-                        Ok(Arc::new(self.report(now)))
-                    }
-                    Err(SnoozeRefused::NothingPending) => {
-                        Err("no stop is announced: there is nothing to snooze".to_owned())
-                    }
-                    Err(SnoozeRefused::AlreadyStopping) => {
-                        Err("the machine is stopping already".to_owned())
-                    }
-                };
-                let _ = reply.send(result);
-            }
-            PowerRequest::Edit { edit, reply } => {
-                let result = self.inputs.settings.edit(&edit);
-                if result.is_ok() {
-                    self.settings_changed(now, "agent.toml changed from a console");
-                    self.publish(now);
-                }
-                let _ = reply.send(result.map(|()| Arc::new(self.report(now))));
-            }
-            PowerRequest::Reload(reply) => {
-                let result = match self.inputs.settings.reload() {
-                    Reload::Refused(problem) => {
-                        self.log.record(now, "settings", problem.clone());
-                        Err(problem)
-                    }
-                    Reload::Applied => {
-                        self.settings_changed(now, "agent.toml reloaded");
-                        Ok(())
-                    }
-                    Reload::Unchanged => match &self.inputs.settings.problem {
-                        Some(problem) => Err(problem.clone()),
-                        None => Ok(()),
-                    },
-                };
-                self.publish(now);
-                let _ = reply.send(result.map(|()| Arc::new(self.report(now))));
-            }
-            PowerRequest::StopNow { who, force, reply } => {
-                let (running, _) = *self.inputs.jobs.counts().borrow();
-                if running > 0 && !force {
-                    let _ = reply.send(Err(format!(
-                        "{running} job{} running; `--force` cancels {} and stops",
-                        if running == 1 { " is" } else { "s are" },
-                        if running == 1 { "it" } else { "them" }
-                    )));
-                    return;
-                }
-                self.log
-                    .record(now, "stop", format!("stopped by hand by {who}"));
-                if running > 0 {
-                    self.cancel_running_jobs(now).await;
-                }
-                let command = self.inputs.settings.current.power.stop_command.clone();
-                self.stopping = false;
-                self.run_stop_command(now);
-                self.publish(now);
-                let _ = reply.send(Ok(command));
-            }
-        }
-    }
-
     fn report(&self, now: u64) -> PowerReport {
-        let setup = setup_report(&self.inputs.setup.borrow(), &self.inputs.setup_dir, now);
-        build_report(&self.planner, &self.inputs.settings, setup, now)
+        let setup = report::setup_report(&self.inputs.setup.borrow(), &self.inputs.setup_dir, now);
+        report::build_report(&self.planner, &self.inputs.settings, setup, now)
     }
 
     /// Sends the report to subscribers when what they show changed.
@@ -416,23 +344,6 @@ impl Manager {
     }
 }
 
-fn build_report(
-    planner: &PowerPlanner,
-    settings: &Settings,
-    setup: SetupReport,
-    now: u64,
-) -> PowerReport {
-    let status = planner.status(now);
-    let at = super::settings::ms_timestamp(now);
-    PowerReport {
-        summary: status.summary(),
-        banner: status.banner(SNOOZE_KEY),
-        settings: settings.view(at),
-        setup,
-        status,
-    }
-}
-
 /// The event log's kind of a planner event.
 fn kind_of(event: &PowerEvent) -> &'static str {
     match event {
@@ -443,29 +354,5 @@ fn kind_of(event: &PowerEvent) -> &'static str {
         PowerEvent::IdleClockRestarted { .. } => "clock",
         PowerEvent::Cancelled { .. } => "cancelled",
         PowerEvent::StopFailed { .. } => "failed",
-    }
-}
-
-/// The setup scripts in words, with where their logs are.
-fn setup_report(status: &SetupStatus, setup_dir: &std::path::Path, now: u64) -> SetupReport {
-    let script = |kind: ScriptKind| {
-        let script = status.get(kind);
-        ScriptReport {
-            script: script.script.clone(),
-            state: crate::core::setup::describe(&script.state, now),
-            failed: matches!(
-                script.state,
-                ScriptState::Failed { .. } | ScriptState::TimedOut { .. }
-            ),
-            log: (script.state != ScriptState::NotConfigured).then(|| {
-                crate::agent::setup::log_path(setup_dir, kind)
-                    .display()
-                    .to_string()
-            }),
-        }
-    };
-    SetupReport {
-        creation: script(ScriptKind::Creation),
-        startup: script(ScriptKind::Startup),
     }
 }
