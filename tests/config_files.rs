@@ -25,7 +25,7 @@ impl Sandbox {
         self.root.path().join("config/station")
     }
 
-    /// Installs test file `file` the way its folder (`config`, `themes` or `instances`)
+    /// Installs test file `file` the way its folder (`config`, `themes`, `instances` or `agent`)
     /// says; returns where it now lies.
     fn install(&self, kind: &str, file: &Path) -> PathBuf {
         let themes = self.config_dir().join("themes");
@@ -51,6 +51,11 @@ impl Sandbox {
                 fs::copy(file, &installed).expect("copy instances");
                 installed
             }
+            "agent" => {
+                let installed = self.config_dir().join("agent.toml");
+                fs::copy(file, &installed).expect("copy agent.toml");
+                installed
+            }
             other => panic!("unknown test folder {other}"),
         }
     }
@@ -72,7 +77,7 @@ impl Sandbox {
 /// Every `*.toml` under `tests/FOLDER/{config,themes,instances}/`, as (kind, path), sorted.
 fn cases(folder: &str) -> Vec<(&'static str, PathBuf)> {
     let mut cases = Vec::new();
-    for kind in ["config", "themes", "instances"] {
+    for kind in ["config", "themes", "instances", "agent"] {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests")
             .join(folder)
@@ -165,7 +170,7 @@ fn every_valid_config_passes() {
         if !output.status.success()
             || !output.stderr.is_empty()
             || !stdout.contains("ok: theme")
-            || (*kind == "instances" && !stdout.contains(&file_ok))
+            || (matches!(*kind, "instances" | "agent") && !stdout.contains(&file_ok))
         {
             failures.push(format!(
                 "{}: exit {:?}\nstdout:\n{stdout}\nstderr:\n{}",

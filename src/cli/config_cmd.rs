@@ -116,6 +116,26 @@ fn check(paths: &Paths) -> anyhow::Result<ExitCode> {
         )),
         Err(problem) => outcome.problems.push(problem),
     }
+
+    let settings_file = paths.agent_settings_file();
+    let bounds = crate::config::power::PowerBounds::from_env();
+    match crate::config::AgentSettings::load(&settings_file, &bounds) {
+        Ok(_) if !settings_file.exists() => outcome.ok.push(format!(
+            "{} (absent: no schedules, idle shutdown off)",
+            settings_file.display()
+        )),
+        Ok(settings) => outcome.ok.push(format!(
+            "{} ({} schedules, idle shutdown {})",
+            settings_file.display(),
+            settings.power.schedules.len(),
+            if settings.power.idle.enabled {
+                "on"
+            } else {
+                "off"
+            }
+        )),
+        Err(problem) => outcome.problems.push(problem),
+    }
     outcome.finish()
 }
 

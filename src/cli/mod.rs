@@ -151,8 +151,8 @@ pub struct StatusArgs {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum ConfigCommand {
-    /// Load config.toml, the selected theme and keymap and the fleet inventory
-    /// (instances.toml), and report every problem (exit code 2 when there is any error or
+    /// Load config.toml, the selected theme and keymap, the fleet inventory
+    /// (instances.toml) and the agent's settings (agent.toml), and report every problem (exit code 2 when there is any error or
     /// warning).
     Check {
         /// Check the themes and keymaps built into Station instead of the user's files; any
