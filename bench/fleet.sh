@@ -73,7 +73,7 @@ wait_for() {
 }
 
 tmux -S "$TMUX_SOCKET" -f /dev/null new-session -d -s bench -x 200 -y 50 \
-    "$(declare -f local_env); WORK=$WORK REMOTE_COMMAND='$REMOTE_COMMAND'; local_env $STATION_BIN"
+    "$(declare -f local_env); WORK=$WORK REMOTE_COMMAND=$(printf %q "$REMOTE_COMMAND"); local_env $STATION_BIN"
 pane=$(tmux -S "$TMUX_SOCKET" display-message -p -t bench '#{pane_pid}')
 # The pane runs a shell function that runs `env … station`; env execs the console.
 wait_for 'pgrep -P "$pane" >/dev/null' 10
@@ -88,7 +88,7 @@ wait_for '(($(up_rows) >= visible))' 60 || {
 sleep 3
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-lo_bytes() { awk -F'[: ]+' '$2 == "lo" {print $3 + $11}' /proc/net/dev; }
+lo_bytes() { awk -F'[: ]+' '$2 == "lo" {printf "%.0f\n", $3 + $11}' /proc/net/dev; }
 hz=$(getconf CLK_TCK)
 t0=$(now_us) c0=$(ticks "$console") b0=$(lo_bytes)
 sleep "$SECONDS_MEASURED"

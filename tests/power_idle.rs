@@ -176,3 +176,74 @@ fn a_scheduled_stop_waits_for_a_running_job_then_stops() {
         "{events:#?}"
     );
 }
+
+/// A login record for utmp, at the C library's own offsets.
+fn utmp_login(pid: i32, tty: &str, host: &str) -> Vec<u8> {
+    use nix::libc::utmpx;
+    use std::mem::offset_of;
+    let mut bytes = vec![0u8; std::mem::size_of::<utmpx>()];
+    let kind = nix::libc::USER_PROCESS;
+    let at = offset_of!(utmpx, ut_type);
+    bytes[at..at + 2].copy_from_slice(&kind.to_ne_bytes());
+    let at = offset_of!(utmpx, ut_pid);
+    bytes[at..at + 4].copy_from_slice(&pid.to_ne_bytes());
+    for (at, value) in [
+        (offset_of!(utmpx, ut_line), tty),
+        (offset_of!(utmpx, ut_user), "ana"),
+        (offset_of!(utmpx, ut_host), host),
+    ] {
+        bytes[at..at + value.len()].copy_from_slice(value.as_bytes());
+    }
+    bytes
+}
+
+#[test]
+fn logged_in_terminals_get_a_wall_message_when_a_stop_is_announced() {
+    use std::io::Read;
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let tty = nix::unistd::ttyname(&pty.slave).unwrap();
+    let tty = tty
+        .strip_prefix("/dev/")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    // The next firing of an every-minute stop is always inside a 10-minute warning.
+    let power = PowerEnv::new(
+        "warn_before = \"10m\"\n[[power.schedules]]\nname = \"soon\"\naction = \"stop\"\n\
+         cron = \"* * * * *\"\nzone = \"UTC\"\n",
+    );
+    let me = i32::try_from(std::process::id()).unwrap();
+    std::fs::write(
+        power.env.root().join("utmp"),
+        utmp_login(me, &tty, "10.0.0.9"),
+    )
+    .unwrap();
+    assert!(power.run(&["agent"]).status.success());
+    let flags = nix::fcntl::fcntl(&pty.master, nix::fcntl::FcntlArg::F_GETFL).unwrap();
+    let nonblocking = nix::fcntl::OFlag::from_bits_truncate(flags) | nix::fcntl::OFlag::O_NONBLOCK;
+    nix::fcntl::fcntl(&pty.master, nix::fcntl::FcntlArg::F_SETFL(nonblocking)).unwrap();
+    let mut master = std::fs::File::from(pty.master);
+    let mut seen = Vec::new();
+    wait::wait_until(
+        "the wall message on the login's terminal",
+        wait::default_timeout(),
+        || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(read) = master.read(&mut buffer) {
+                if read == 0 {
+                    break;
+                }
+                seen.extend_from_slice(&buffer[..read]);
+            }
+            String::from_utf8_lossy(&seen).contains("Broadcast from station: this machine stops in")
+        },
+        || format!("events: {:#?}", power.events()),
+    );
+    let text = String::from_utf8_lossy(&seen).into_owned();
+    assert!(text.contains("(schedule \"soon\")"), "{text:?}");
+    assert!(text.contains("station power snooze"), "{text:?}");
+    // The login keeps the machine active, but a schedule stop is not called off by activity.
+    let summary = power.report()["summary"].as_str().unwrap().to_owned();
+    assert!(summary.starts_with("stopping in"), "{summary}");
+}

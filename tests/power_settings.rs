@@ -211,3 +211,64 @@ fn the_creation_script_runs_once_and_its_state_is_reported() {
         "once per machine"
     );
 }
+
+#[test]
+fn stop_by_hand_is_refused_while_jobs_run_unless_forced() {
+    let power = PowerEnv::start("");
+    let id = power.ok(&["submit", "--", "sleep", "600"]);
+    power.wait_summary("the job running", |summary| {
+        summary.starts_with("active: 1 job")
+    });
+    let output = power.run(&["stop"]);
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("1 job is running; `--force` cancels it and stops"),
+        "{}",
+        describe(&output)
+    );
+    assert_eq!(power.stops(), 0);
+    let said = power.ok(&["stop", "--force"]);
+    assert!(
+        said.starts_with("stopping this machine: its agent runs `echo stopped >> "),
+        "{said}"
+    );
+    wait::wait_for("the stop command ran", || power.stops() == 1);
+    let job: serde_json::Value =
+        serde_json::from_str(&power.ok(&["show", id.trim(), "--json"])).unwrap();
+    assert_eq!(job["state"], "cancelled", "{job:#}");
+    assert!(
+        power
+            .events()
+            .iter()
+            .any(|e| e.starts_with("stop: stopped by hand by ")),
+        "{:#?}",
+        power.events()
+    );
+}
+
+#[test]
+fn start_by_hand_runs_the_inventory_start_command_here() {
+    let power = PowerEnv::new("");
+    let woken = power.env.root().join("woken");
+    fs::write(
+        power.env.config_dir().join("instances.toml"),
+        format!(
+            "[[instance]]\nname = \"lab\"\nhost = \"lab.example\"\nstart_command = \"echo up > {}\"\n\n[[instance]]\nname = \"plain\"\n",
+            woken.display()
+        ),
+    )
+    .unwrap();
+    let said = power.ok(&["start", "lab"]);
+    assert!(said.starts_with("starting lab: echo up > "), "{said}");
+    assert_eq!(fs::read_to_string(&woken).unwrap(), "up\n");
+    let output = power.run(&["start", "plain"]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("plain has no start_command in"),
+        "{}",
+        describe(&output)
+    );
+    let output = power.run(&["start", "nowhere"]);
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -61,7 +61,14 @@ CONFIG
         (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
         sleep 0.05
     done
-    REMOTE_COMMAND="env HOME=$WORK/remote/home XDG_CONFIG_HOME=$WORK/remote/config XDG_STATE_HOME=$WORK/remote/state XDG_RUNTIME_DIR=$WORK/remote/runtime $STATION_BIN agent --stdio"
+    # As on a real remote: the binary installed where `station fleet install` puts it, reached
+    # through the default launcher (a `sh -c` that prefers it over `station` on the PATH).
+    local version bin
+    version=$("$STATION_BIN" --version | awk '{print $2}')
+    bin="$WORK/remote/home/.local/share/station/bin"
+    mkdir -p "$bin"
+    ln -sf "$STATION_BIN" "$bin/station-$version"
+    REMOTE_COMMAND="env HOME=$WORK/remote/home XDG_CONFIG_HOME=$WORK/remote/config XDG_STATE_HOME=$WORK/remote/state XDG_RUNTIME_DIR=$WORK/remote/runtime sh -c 'p=\"\$HOME/.local/share/station/bin/station-$version\"; if [ -x \"\$p\" ]; then exec \"\$p\" agent --stdio; fi; exec station agent --stdio'"
 }
 
 stop_bench_sshd() {

@@ -242,7 +242,9 @@ impl Manager {
                         "this machine stops in {minutes} min ({cause}). Postpone it with \
                          `station power snooze`."
                     );
-                    let reached = act::wall(&self.logins, &message);
+                    // Read now: the warning may come before the first sample did.
+                    let logins = utmp::read_sessions(&self.inputs.utmp).unwrap_or_default();
+                    let reached = act::wall(&logins, &message);
                     tracing::info!(reached, "wall message sent");
                 }
                 PowerEvent::Stop { jobs_to_cancel, .. } => {
