@@ -117,7 +117,7 @@ fn jobs_summary(app: &App) -> Option<String> {
     }
 }
 
-/// Why the machine is up (lowest priority: it goes first when room is short), and the setup
+/// Why the machine is up (kept over the kernel version, dropped before the OS name), and the setup
 /// scripts that are running or failed (a failure, in the error role, stays long).
 fn power_parts(app: &App) -> Vec<Part<'static>> {
     let theme = &app.theme;
@@ -137,8 +137,9 @@ fn power_parts(app: &App) -> Vec<Part<'static>> {
         }
     }
     if !report.summary.is_empty() {
+        // Above the kernel version: why the machine is up matters more.
         parts.push(Part::text(
-            1,
+            3,
             report.summary.clone(),
             theme.style(Role::Text),
         ));
