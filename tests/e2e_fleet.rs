@@ -189,6 +189,8 @@ fn station_connect_asks_about_an_unknown_host_then_opens_its_dashboard() {
     let world = SshWorld::new();
     world.write_default_config();
     // The host is not known yet: `connect` asks on the terminal before taking the screen.
+    // Started here, so the fleet's `local` row does not autostart one the test could miss.
+    world.local.start_agent(&[]);
     let tmux = console_builder(&world.local)
         .env("STATION_REMOTE_COMMAND", world.remote_command())
         .spawn(["sh", "-c", WRAPPER, STATION_BIN, "connect", ALIAS]);
@@ -213,10 +215,7 @@ fn station_connect_asks_about_an_unknown_host_then_opens_its_dashboard() {
         world.remote.agent_pid().is_some(),
         "the remote agent was started through SSH"
     );
-    // The fleet's `local` row may have started this machine's agent.
-    if world.local.agent_pid().is_some() {
-        world.local.stop_agent();
-    }
+    world.local.stop_agent();
 }
 
 #[test]
@@ -229,6 +228,8 @@ fn drilling_into_an_unknown_host_asks_in_a_dialog_and_a_yes_records_the_key() {
         format!("[[instance]]\nname = \"remote\"\nhost = \"{ALIAS}\"\n"),
     )
     .unwrap();
+    // Started here, so the fleet's `local` row does not autostart one the test could miss.
+    world.local.start_agent(&[]);
     let tmux = console_builder(&world.local)
         .env("STATION_REMOTE_COMMAND", world.remote_command())
         .spawn(["sh", "-c", WRAPPER, STATION_BIN]);
@@ -255,9 +256,7 @@ fn drilling_into_an_unknown_host_asks_in_a_dialog_and_a_yes_records_the_key() {
     tmux.send_keys(&["q"]);
     let screen = tmux.wait_until("the console exited", |s| s.contains(EXIT_MARK));
     assert!(screen.contains(&format!("{EXIT_MARK}0")), "{screen}");
-    if world.local.agent_pid().is_some() {
-        world.local.stop_agent();
-    }
+    world.local.stop_agent();
 }
 
 #[test]
@@ -271,6 +270,8 @@ fn drilling_into_a_host_without_station_offers_the_install_in_a_dialog() {
         format!("[[instance]]\nname = \"bare\"\nhost = \"{ALIAS}\"\n"),
     )
     .unwrap();
+    // Started here, so the fleet's `local` row does not autostart one the test could miss.
+    world.local.start_agent(&[]);
     let tmux = console_builder(&world.local).spawn(["sh", "-c", WRAPPER, STATION_BIN]);
     wait_for_console(&tmux, "the row without station", |s| {
         row_shows(s, "bare", &["no station"])
@@ -288,7 +289,5 @@ fn drilling_into_a_host_without_station_offers_the_install_in_a_dialog() {
     tmux.send_keys(&["q"]);
     let screen = tmux.wait_until("the console exited", |s| s.contains(EXIT_MARK));
     assert!(screen.contains(&format!("{EXIT_MARK}0")), "{screen}");
-    if world.local.agent_pid().is_some() {
-        world.local.stop_agent();
-    }
+    world.local.stop_agent();
 }
