@@ -219,7 +219,7 @@ fn stop_by_hand_is_refused_while_jobs_run_unless_forced() {
     power.wait_summary("the job running", |summary| {
         summary.starts_with("active: 1 job")
     });
-    let output = power.run(&["stop"]);
+    let output = power.run(&["stop", "local"]);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     assert!(
         String::from_utf8_lossy(&output.stderr)
@@ -228,7 +228,7 @@ fn stop_by_hand_is_refused_while_jobs_run_unless_forced() {
         describe(&output)
     );
     assert_eq!(power.stops(), 0);
-    let said = power.ok(&["stop", "--force"]);
+    let said = power.ok(&["stop", "local", "--force"]);
     assert!(
         said.starts_with("stopping this machine: its agent runs `echo stopped >> "),
         "{said}"

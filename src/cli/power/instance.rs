@@ -2,8 +2,9 @@
 //!
 //! - start: runs the inventory instance's `start_command` here (a cloud CLI, `virsh start`,
 //!   a Wake-on-LAN tool), prints what it said, and fails with its exit status;
-//! - stop: asks the instance's agent (this machine's without NAME) to run its `stop_command`
-//!   now; refused while jobs run unless `--force`;
+//! - stop: asks the instance's agent (this machine's for `local`, as the fleet view names it)
+//!   to run its `stop_command` now; refused while jobs run unless `--force`. NAME is required:
+//!   a bare `station stop` must not power the machine off;
 //! - restart: stop, wait until the instance no longer answers (at most [`DOWN_WAIT`]), start.
 
 use std::process::{Command, ExitCode};
@@ -30,8 +31,8 @@ pub struct InstanceArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct StopArgs {
-    /// An instance from `station fleet ls` or an SSH host; this machine when left out.
-    pub name: Option<String>,
+    /// An instance from `station fleet ls`, an SSH host, or `local` for this machine.
+    pub name: String,
     /// Stop even with jobs running (they are cancelled first).
     #[arg(long)]
     pub force: bool,
@@ -52,19 +53,24 @@ pub fn start(args: &InstanceArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// What the fleet view calls this machine.
+const LOCAL: &str = "local";
+
 pub fn stop(args: &StopArgs) -> anyhow::Result<ExitCode> {
-    let command = block_on(ask_stop(args.name.as_deref(), args.force))??;
-    let place = args.name.as_deref().unwrap_or("this machine");
+    let on = (args.name != LOCAL).then_some(args.name.as_str());
+    let command = block_on(ask_stop(on, args.force))??;
+    let place = on.unwrap_or("this machine");
     println!("stopping {place}: its agent runs `{command}`");
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn restart(args: &StopArgs) -> anyhow::Result<ExitCode> {
-    let Some(name) = args.name.as_deref() else {
+    let name = args.name.as_str();
+    if name == LOCAL {
         anyhow::bail!(BadInput(
-            "restart needs NAME: this machine cannot start itself again".into()
+            "restart needs another instance: this machine cannot start itself again".into()
         ));
-    };
+    }
     // Checked first: a restart that could not start again would leave it down.
     let command = start_command(name)?;
     stop(args)?;

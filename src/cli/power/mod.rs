@@ -38,7 +38,7 @@ pub enum PowerVerb {
     Events(EventsArgs),
     /// Start an instance from the inventory by running its `start_command` here.
     Start(InstanceArgs),
-    /// Stop an instance (this one without NAME) now: its agent runs its `stop_command`.
+    /// Stop an instance now (`local`: this machine): its agent runs its `stop_command`.
     ///
     /// Refused while jobs run, unless --force (they are cancelled first).
     Stop(StopArgs),
