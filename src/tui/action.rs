@@ -98,6 +98,24 @@ pub enum Action {
 }
 
 impl Action {
+    /// Actions that work the same in every view (quit, help, the command line, switching
+    /// views, snoozing a stop): a pane passes them on rather than handling them itself.
+    pub fn works_everywhere(self) -> bool {
+        matches!(
+            self,
+            Action::Quit
+                | Action::Help
+                | Action::CommandLine
+                | Action::Redraw
+                | Action::Suspend
+                | Action::Dashboard
+                | Action::Jobs
+                | Action::Fleet
+                | Action::Schedules
+                | Action::Snooze
+        )
+    }
+
     /// Every action, in the order the help overlay lists them.
     pub const ALL: [Action; 43] = [
         Action::Quit,

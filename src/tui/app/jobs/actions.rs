@@ -30,17 +30,7 @@ impl App {
         if self.jobs.confirm.is_some() {
             return self.apply_in_confirm(action);
         }
-        if matches!(
-            action,
-            Action::Quit
-                | Action::Help
-                | Action::CommandLine
-                | Action::Redraw
-                | Action::Suspend
-                | Action::Dashboard
-                | Action::Jobs
-                | Action::Fleet
-        ) {
+        if action.works_everywhere() {
             return None;
         }
         let changed = if self.jobs.form.is_some() {

@@ -23,19 +23,7 @@ impl App {
         if self.sched.confirm.is_some() {
             return self.apply_in_sched_confirm(action);
         }
-        if matches!(
-            action,
-            Action::Quit
-                | Action::Help
-                | Action::CommandLine
-                | Action::Redraw
-                | Action::Suspend
-                | Action::Dashboard
-                | Action::Jobs
-                | Action::Fleet
-                | Action::Schedules
-                | Action::Snooze
-        ) {
+        if action.works_everywhere() {
             return None;
         }
         Some(if self.sched.editor.is_some() {

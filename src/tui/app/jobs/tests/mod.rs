@@ -99,6 +99,23 @@ fn two_opens_the_jobs_and_escape_goes_back() {
 }
 
 #[test]
+fn the_global_power_keys_work_in_the_jobs_pane_too() {
+    let now = Instant::now();
+    let mut app = fixtures::app(80, 24, 2, now);
+    let press =
+        |app: &mut App, code| app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), now);
+    press(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.view, View::Jobs);
+    press(&mut app, KeyCode::Char('z'));
+    assert_eq!(
+        app.message.as_ref().map(|m| m.text.as_str()),
+        Some("no stop is announced: nothing to snooze")
+    );
+    press(&mut app, KeyCode::Char('S'));
+    assert_eq!(app.view, View::Schedules);
+}
+
+#[test]
 fn the_snapshot_fills_the_table_and_selects_the_first_unfinished_job() {
     let h = Harness::new(80, 24);
     assert!(h.app.jobs.loaded);
