@@ -8,7 +8,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
-use super::idle_form::{popup, visible_end};
+use super::form_parts::{field_head, popup, put_status, visible_end};
 use super::wrap;
 use crate::tui::app::App;
 use crate::tui::app::sched::{CronCheck, Editor, SchedField, ScheduleForm};
@@ -94,41 +94,15 @@ pub fn render(app: &App, form: &ScheduleForm, area: Rect, buf: &mut Buffer) {
         zone_notes(theme, form, room),
         buf,
     );
-    let status_room = usize::from(inner.width).saturating_sub(2);
     let (status, role) = status(editor, form);
-    for (i, line) in wrap(&status, status_room, usize::from(STATUS))
-        .into_iter()
-        .enumerate()
-    {
-        let line = Line::styled(format!(" {line}"), theme.style(role));
-        text::put(buf, inner, ROWS - STATUS + i as u16, &line);
-    }
+    put_status(theme, buf, inner, (ROWS, STATUS), (&status, role));
 }
 
 fn field_line(theme: &Theme, form: &ScheduleForm, field: SchedField, width: u16) -> Line<'static> {
     let focused = form.field == field;
     let wrong = form.problem.as_ref().is_some_and(|p| p.field == field);
-    let marker = if focused {
-        Span::styled(MARKER, theme.style(Role::Selection))
-    } else {
-        Span::raw(" ")
-    };
-    let label_role = if wrong {
-        Role::StateError
-    } else {
-        Role::TextMuted
-    };
-    let value_style = theme.style(if focused {
-        Role::CommandLine
-    } else {
-        Role::Text
-    });
+    let (mut spans, value_style) = field_head(theme, field.label(), LABEL, focused, wrong);
     let muted = theme.style(Role::TextMuted);
-    let mut spans = vec![
-        marker,
-        Span::styled(text::left(field.label(), LABEL), theme.style(label_role)),
-        Span::raw("  "),
-    ];
     match field {
         SchedField::Action => {
             spans.push(Span::styled(

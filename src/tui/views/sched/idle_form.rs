@@ -5,13 +5,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Widget};
+use ratatui::widgets::Block;
 
-use super::wrap;
+use super::form_parts::{field_head, popup, put_status, visible_end};
 use crate::tui::app::App;
 use crate::tui::app::sched::{Editor, IdleField, IdleForm};
 use crate::tui::theme::{Role, Theme};
-use crate::tui::widgets::table::MARKER;
 use crate::tui::widgets::text;
 
 /// Widest the form gets.
@@ -39,36 +38,6 @@ fn frame_area(area: Rect) -> Rect {
     }
 }
 
-/// Clears `outer`, draws a focused frame titled `title` and returns the content area;
-/// `None` when there is no room.
-pub fn popup(theme: &Theme, outer: Rect, title: &str, buf: &mut Buffer) -> Option<Rect> {
-    if outer.is_empty() {
-        return None;
-    }
-    Clear.render(outer, buf);
-    buf.set_style(outer, theme.style(Role::Popup));
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.style(Role::BorderFocused))
-        .title(Line::from(Span::styled(
-            title.to_owned(),
-            theme.style(Role::Title),
-        )));
-    let inner = block.inner(outer);
-    block.render(outer, buf);
-    Some(inner)
-}
-
-/// The end of `value` that fits in `width` cells with room for the cursor.
-pub fn visible_end(value: &str, width: usize) -> String {
-    let room = width.saturating_sub(1);
-    let mut start = 0;
-    while text::width(&value[start..]) > room {
-        start += value[start..].chars().next().map_or(1, char::len_utf8);
-    }
-    value[start..].to_owned()
-}
-
 fn row_of(field: IdleField) -> u16 {
     IdleField::ALL.iter().position(|f| *f == field).unwrap_or(0) as u16
 }
@@ -86,35 +55,14 @@ pub fn render(app: &App, form: &IdleForm, area: Rect, buf: &mut Buffer) {
         let line = field_line(theme, form, field, inner.width);
         text::put(buf, inner, row_of(field), &line);
     }
-    let room = usize::from(inner.width).saturating_sub(2);
     let (status, role) = status(editor, form);
-    for (i, line) in wrap(&status, room, usize::from(STATUS))
-        .into_iter()
-        .enumerate()
-    {
-        let line = Line::styled(format!(" {line}"), theme.style(role));
-        text::put(buf, inner, ROWS - STATUS + i as u16, &line);
-    }
+    put_status(theme, buf, inner, (ROWS, STATUS), (&status, role));
 }
 
 fn field_line(theme: &Theme, form: &IdleForm, field: IdleField, width: u16) -> Line<'static> {
-    let focused = form.field == field;
     let wrong = form.problem.as_ref().is_some_and(|p| p.field == field);
-    let marker = if focused {
-        Span::styled(MARKER, theme.style(Role::Selection))
-    } else {
-        Span::raw(" ")
-    };
-    let label_role = if wrong {
-        Role::StateError
-    } else {
-        Role::TextMuted
-    };
-    let value_style = theme.style(if focused {
-        Role::CommandLine
-    } else {
-        Role::Text
-    });
+    let (mut spans, value_style) =
+        field_head(theme, field.label(), LABEL, form.field == field, wrong);
     let value = match form.text(field) {
         Some(value) => visible_end(value, VALUE),
         None if form.enabled => "[x]".to_owned(),
@@ -133,15 +81,13 @@ fn field_line(theme: &Theme, form: &IdleForm, field: IdleField, width: u16) -> L
         field.hint().to_owned()
     };
     let room = usize::from(width).saturating_sub(usize::from(VALUE_X) + VALUE + 2);
-    Line::from(vec![
-        marker,
-        Span::styled(text::left(field.label(), LABEL), theme.style(label_role)),
-        Span::raw("  "),
+    spans.extend([
         Span::styled(text::left(&value, VALUE), value_style),
         Span::styled(mark, theme.style(Role::StateError)),
         Span::raw(" "),
         Span::styled(text::truncate(&hint, room), theme.style(Role::TextMuted)),
-    ])
+    ]);
+    Line::from(spans)
 }
 
 /// The form's status line and its role.

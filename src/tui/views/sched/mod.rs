@@ -9,6 +9,7 @@
 //! - [`idle_form`]: the idle shutdown form.
 
 pub mod form;
+pub mod form_parts;
 pub mod idle_form;
 pub mod list;
 pub mod settings;
