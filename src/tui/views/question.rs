@@ -5,11 +5,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Widget};
 
 use crate::tui::app::App;
 use crate::tui::app::question::QuestionKind;
 use crate::tui::theme::{Role, Theme};
+use crate::tui::widgets::form::popup;
 use crate::tui::widgets::text;
 
 /// Widest the dialog gets.
@@ -43,17 +43,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         width,
         height,
     };
-    if outer.is_empty() {
+    let Some(inner) = popup(theme, outer, &format!(" {title} "), buf) else {
         return;
-    }
-    Clear.render(outer, buf);
-    buf.set_style(outer, theme.style(Role::Popup));
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.style(Role::BorderFocused))
-        .title(Span::styled(format!(" {title} "), theme.style(Role::Title)));
-    let inner = block.inner(outer);
-    block.render(outer, buf);
+    };
     let inner = Rect {
         x: inner.x + 1,
         width: inner.width.saturating_sub(2),

@@ -4,12 +4,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Widget};
+use ratatui::widgets::Block;
 
 use crate::tui::app::App;
 use crate::tui::app::jobs::{Field, JobForm};
 use crate::tui::theme::{Role, Theme};
-use crate::tui::widgets::table::MARKER;
+use crate::tui::widgets::form::{field_head, popup, visible_end};
 use crate::tui::widgets::text;
 
 /// Widest the form gets.
@@ -46,21 +46,9 @@ fn value_area(inner: Rect, field: Field) -> Rect {
 /// Draws the form over `area`.
 pub fn render(app: &App, form: &JobForm, area: Rect, buf: &mut Buffer) {
     let theme = &app.theme;
-    let outer = frame_area(area);
-    if outer.is_empty() {
+    let Some(inner) = popup(theme, frame_area(area), " New job ", buf) else {
         return;
-    }
-    Clear.render(outer, buf);
-    buf.set_style(outer, theme.style(Role::Popup));
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.style(Role::BorderFocused))
-        .title(Line::from(Span::styled(
-            " New job ",
-            theme.style(Role::Title),
-        )));
-    let inner = block.inner(outer);
-    block.render(outer, buf);
+    };
     for (row, field) in Field::ALL.into_iter().enumerate() {
         let line = field_line(theme, form, field, value_area(inner, field).width);
         text::put(buf, inner, row as u16, &line);
@@ -89,26 +77,7 @@ fn field_line(theme: &Theme, form: &JobForm, field: Field, width: u16) -> Line<'
         .problem
         .as_ref()
         .is_some_and(|p| p.field == Some(field));
-    let marker = if focused {
-        Span::styled(MARKER, theme.style(Role::Selection))
-    } else {
-        Span::raw(" ")
-    };
-    let label_role = if wrong {
-        Role::StateError
-    } else {
-        Role::TextMuted
-    };
-    let mut spans = vec![
-        marker,
-        Span::styled(text::left(field.label(), LABEL), theme.style(label_role)),
-        Span::raw("  "),
-    ];
-    let value_style = theme.style(if focused {
-        Role::CommandLine
-    } else {
-        Role::Text
-    });
+    let (mut spans, value_style) = field_head(theme, field.label(), LABEL, focused, wrong);
     match form.text(field) {
         Some(value) => {
             let room = value_room(form, field, width);
@@ -136,16 +105,6 @@ fn value_room(form: &JobForm, field: Field, width: u16) -> usize {
         .as_ref()
         .is_some_and(|p| p.field == Some(field));
     usize::from(width).saturating_sub(if wrong { 2 } else { 0 })
-}
-
-/// The end of `value` that fits in `width` cells with room for the cursor.
-fn visible_end(value: &str, width: usize) -> String {
-    let room = width.saturating_sub(1);
-    let mut start = 0;
-    while text::width(&value[start..]) > room {
-        start += value[start..].chars().next().map_or(1, char::len_utf8);
-    }
-    value[start..].to_owned()
 }
 
 /// The form's status line and its role.

@@ -7,10 +7,11 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
-use super::form_parts::{field_head, popup, put_status, visible_end};
+use super::form_parts::put_status;
 use crate::tui::app::App;
 use crate::tui::app::sched::{Editor, IdleField, IdleForm};
 use crate::tui::theme::{Role, Theme};
+use crate::tui::widgets::form::{field_head, popup, visible_end};
 use crate::tui::widgets::text;
 
 /// Widest the form gets.
