@@ -49,7 +49,8 @@ impl JobsConfig {
     }
 }
 
-fn in_range<'de, D: Deserializer<'de>>(
+/// An integer `key` from 0 to `max`, or the error that names both.
+pub(crate) fn in_range<'de, D: Deserializer<'de>>(
     deserializer: D,
     key: &str,
     max: u32,

@@ -136,22 +136,8 @@ fn start_command<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<St
     command(deserializer, "start_command")
 }
 
-fn bounded_integer<'de, D: Deserializer<'de>>(
-    deserializer: D,
-    key: &str,
-    max: u32,
-) -> Result<u32, D::Error> {
-    let value = i64::deserialize(deserializer)?;
-    u32::try_from(value)
-        .ok()
-        .filter(|v| *v <= max)
-        .ok_or_else(|| {
-            serde::de::Error::custom(format!("{key} must be between 0 and {max}, got {value}"))
-        })
-}
-
 fn percent<'de, D: Deserializer<'de>>(deserializer: D, key: &str) -> Result<Option<u8>, D::Error> {
-    let value = bounded_integer(deserializer, key, 100)?;
+    let value = crate::config::jobs::in_range(deserializer, key, 100)?;
     Ok(u8::try_from(value).ok())
 }
 
@@ -164,7 +150,7 @@ fn gpu_percent<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u8>,
 }
 
 fn gpu_memory_mib<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
-    bounded_integer(deserializer, "gpu_memory_mib", MAX_GPU_MEMORY_MIB).map(Some)
+    crate::config::jobs::in_range(deserializer, "gpu_memory_mib", MAX_GPU_MEMORY_MIB).map(Some)
 }
 
 /// Checks what the parser could not and builds the configuration; problems are located in
