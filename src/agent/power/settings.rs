@@ -30,6 +30,9 @@ pub struct Settings {
     /// Why the file on disk is not what is in force.
     pub problem: Option<String>,
     stamp: Stamp,
+    /// The last view and the time until which it holds (the earliest next firing in it):
+    /// the report is rebuilt every second, the schedules' next firings need not be.
+    view: std::cell::RefCell<Option<(PowerSettingsView, u64)>>,
 }
 
 /// What a reload found.
@@ -51,6 +54,7 @@ impl Settings {
             current,
             problem: None,
             stamp,
+            view: std::cell::RefCell::default(),
         })
     }
 
@@ -70,6 +74,7 @@ impl Settings {
     /// Reads the file again.
     pub fn reload(&mut self) -> Reload {
         self.stamp = stamp(&self.path);
+        self.view.take();
         match AgentSettings::load(&self.path, &self.bounds) {
             Ok(settings) => {
                 self.problem = None;
@@ -103,6 +108,7 @@ impl Settings {
         self.current = settings;
         self.problem = None;
         self.stamp = stamp(&self.path);
+        self.view.take();
         Ok(())
     }
 
@@ -125,8 +131,27 @@ impl Settings {
         }
     }
 
-    /// The settings for the report, with each enabled schedule's next firings after `now`.
+    /// The settings for the report, with each enabled schedule's next firings after `now`;
+    /// computed again only when the settings change or the earliest of those firings passes.
     pub fn view(&self, now: Timestamp) -> PowerSettingsView {
+        let now_ms = timestamp_ms(now);
+        if let Some((view, valid_until)) = &*self.view.borrow()
+            && now_ms < *valid_until
+        {
+            return view.clone();
+        }
+        let view = self.compute_view(now);
+        let valid_until = view
+            .schedules
+            .iter()
+            .filter_map(|schedule| schedule.next_ms.first().copied())
+            .min()
+            .unwrap_or(u64::MAX);
+        *self.view.borrow_mut() = Some((view.clone(), valid_until));
+        view
+    }
+
+    fn compute_view(&self, now: Timestamp) -> PowerSettingsView {
         let power = &self.current.power;
         let schedules = power
             .schedules
@@ -238,5 +263,11 @@ mod tests {
             .collect();
         assert_eq!(next[0].to_string(), "2026-11-27T19:00:00Z");
         assert_eq!(next.len(), NEXT_FIRINGS);
+        // Kept until that firing passes, then moved on.
+        let later: Timestamp = "2026-11-27T18:59:59Z".parse().unwrap();
+        assert_eq!(settings.view(later), view);
+        let after: Timestamp = "2026-11-27T19:00:00Z".parse().unwrap();
+        let moved = settings.view(after).schedules[0].next_ms[0];
+        assert_eq!(ms_timestamp(moved).to_string(), "2026-11-28T19:00:00Z");
     }
 }
