@@ -168,15 +168,59 @@ impl StationEnv {
     }
 }
 
+impl StationEnv {
+    /// Every process running with this instance's runtime folder in its environment: the
+    /// agent, and bridges or autostarts still under way (an SSH session that a test's end cut
+    /// short can be starting an agent right now).
+    fn processes(&self) -> Vec<(i32, bool)> {
+        let marker = format!(
+            "XDG_RUNTIME_DIR={}",
+            self.dir.path().join("runtime").display()
+        );
+        let Ok(entries) = fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|pid| *pid != std::process::id() as i32)
+            .filter_map(|pid| {
+                let environ = fs::read(format!("/proc/{pid}/environ")).ok()?;
+                let ours = environ
+                    .split(|b| *b == 0)
+                    .any(|var| var == marker.as_bytes());
+                let cmdline = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+                let agent = cmdline.split(|b| *b == 0).any(|arg| arg == b"--foreground");
+                ours.then_some((pid, agent))
+            })
+            .collect()
+    }
+}
+
 impl Drop for StationEnv {
-    /// Stops an agent that is still running: SIGTERM, then SIGKILL if it does not end.
+    /// Stops what still runs in this instance: bridges and autostarts first (so none starts
+    /// an agent after the stop), then the agents: SIGTERM, then SIGKILL if they do not end.
     fn drop(&mut self) {
-        let Some(pid) = self.agent_pid() else { return };
-        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
-        let ended = || wait::process_ended(pid).then_some(());
-        if wait::poll(Duration::from_secs(5), ended).is_err() {
-            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-            let _ = wait::poll(Duration::from_secs(2), ended);
+        for (pid, agent) in self.processes() {
+            if !agent {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+            }
+        }
+        let mut agents: Vec<i32> = self.agent_pid().into_iter().collect();
+        agents.extend(
+            self.processes()
+                .into_iter()
+                .filter(|(_, a)| *a)
+                .map(|(p, _)| p),
+        );
+        agents.sort_unstable();
+        agents.dedup();
+        for pid in agents {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+            let ended = || wait::process_ended(pid).then_some(());
+            if wait::poll(Duration::from_secs(5), ended).is_err() {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+                let _ = wait::poll(Duration::from_secs(2), ended);
+            }
         }
     }
 }
